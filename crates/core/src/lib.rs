@@ -1,0 +1,19 @@
+//! recoup-core: the pure core of recoup.
+//!
+//! Money, rates, repayment schedules, identifier checks, allocation, penalty interest and
+//! delinquency for car loans. Nothing here does I/O, reads a clock or awaits: every function
+//! takes the business date and the state it needs, so end-of-day, the simulator and the tests
+//! all run the same code.
+
+pub mod calendar;
+pub mod delinquency;
+pub mod identity;
+pub mod loan;
+pub mod money;
+pub mod portfolio;
+pub mod rate;
+pub mod schedule;
+pub mod servicing;
+
+pub use money::Fen;
+pub use rate::AnnualRate;
