@@ -5,6 +5,7 @@
 //! takes the business date and the state it needs, so end-of-day, the simulator and the tests
 //! all run the same code.
 
+pub mod book;
 pub mod calendar;
 pub mod delinquency;
 pub mod identity;
