@@ -1,0 +1,779 @@
+//! The end-of-day shell: for one business date, load the loans that can change, run the core's
+//! day step on each, and write the results back — one transaction per chunk of loans.
+//!
+//! Idempotent and crash-safe by construction: a loan's new state, its installments, its
+//! allocations, the payments it consumed and its journal rows are committed together with
+//! `last_processed = date`, and only loans with `last_processed < date` are selected. A run that
+//! dies mid-way is completed by the next run; a finished date is a no-op. Portfolio figures and
+//! month-end snapshots are written once, in the final transaction that marks the date closed.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, Days, NaiveDate};
+use recoup_core::calendar::{is_month_end, month_end, month_key};
+use recoup_core::delinquency::BucketScheme;
+use recoup_core::portfolio::PortfolioSummary;
+use recoup_core::servicing::{
+    close_day, Component, FundsSource, InstallmentState, LedgerPolicy, LoanEvent, LoanState,
+    PaymentToAllocate,
+};
+use recoup_core::Fen;
+use sqlx::{Any, Row, Transaction};
+
+use crate::book::bind_state;
+use crate::error::StoreError;
+use crate::journal::{self, JournalEntry};
+use crate::rows::{
+    installment_from_row, loan_state_from_row, INSTALLMENT_COLUMNS, LOAN_STATE_COLUMNS,
+};
+use crate::sql::{
+    date_text, dialect, parse_opt_date, placeholders, rows_per_statement, values_list,
+};
+use crate::{Backend, Store};
+
+/// Tuning for an end-of-day run.
+#[derive(Debug, Clone, Copy)]
+pub struct EodOptions {
+    /// Loans per transaction.
+    pub chunk_size: usize,
+}
+
+impl Default for EodOptions {
+    fn default() -> EodOptions {
+        EodOptions { chunk_size: 2_000 }
+    }
+}
+
+/// Receives progress from a run (the CLI draws a progress bar from it).
+pub trait EodObserver: Sync {
+    /// A business date starts; `loans` can change today.
+    fn date_started(&self, _date: NaiveDate, _loans: u64) {}
+    /// `loans` more loans were committed.
+    fn loans_done(&self, _loans: u64) {}
+    fn date_finished(&self, _report: &EodReport) {}
+}
+
+/// Observes nothing.
+pub struct Quiet;
+impl EodObserver for Quiet {}
+
+/// What one business date's run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EodReport {
+    pub date: NaiveDate,
+    /// The date had been closed before; nothing was done.
+    pub already_closed: bool,
+    /// Loans processed by this call (a resumed run counts only the rest).
+    pub loans_processed: u64,
+    pub events: u64,
+}
+
+impl Store {
+    /// The last business date whose end-of-day finished.
+    pub async fn last_closed_date(&self) -> Result<Option<NaiveDate>, StoreError> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT MAX(business_date) FROM eod_run WHERE finished_at IS NOT NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        parse_opt_date(text)
+    }
+
+    /// The business dates a run through `target` must close, in order: every date after the last
+    /// closed one (or after the earliest disbursement, on a first run) up to `target`.
+    pub async fn dates_to_close(&self, target: NaiveDate) -> Result<Vec<NaiveDate>, StoreError> {
+        let first = match self.last_closed_date().await? {
+            Some(last) => last.checked_add_days(Days::new(1)),
+            None => {
+                let earliest: Option<String> =
+                    sqlx::query_scalar("SELECT MIN(disbursement_date) FROM loan")
+                        .fetch_one(&self.pool)
+                        .await?;
+                match parse_opt_date(earliest)? {
+                    Some(day) => day.checked_add_days(Days::new(1)).map(|d| d.min(target)),
+                    None => Some(target),
+                }
+            }
+        };
+        let mut dates = Vec::new();
+        let mut day = first;
+        while let Some(d) = day.filter(|d| *d <= target) {
+            dates.push(d);
+            day = d.succ_opt();
+        }
+        Ok(dates)
+    }
+
+    /// Closes every business date up to `target` that is not closed yet, in order.
+    pub async fn run_eod_through(
+        &self,
+        target: NaiveDate,
+        policy: &LedgerPolicy,
+        options: &EodOptions,
+        observer: &dyn EodObserver,
+        recorded_at: &str,
+    ) -> Result<Vec<EodReport>, StoreError> {
+        let mut reports = Vec::new();
+        for date in self.dates_to_close(target).await? {
+            reports.push(
+                self.close_business_date(date, policy, options, observer, recorded_at)
+                    .await?,
+            );
+        }
+        Ok(reports)
+    }
+
+    /// Runs end-of-day for one business date: a no-op if it is closed already, a resumption if
+    /// an earlier attempt died mid-way.
+    pub async fn close_business_date(
+        &self,
+        date: NaiveDate,
+        policy: &LedgerPolicy,
+        options: &EodOptions,
+        observer: &dyn EodObserver,
+        recorded_at: &str,
+    ) -> Result<EodReport, StoreError> {
+        let date_s = date_text(date);
+        let finished: Option<Option<String>> = sqlx::query_scalar(&dialect(
+            self.backend,
+            "SELECT finished_at FROM eod_run WHERE business_date = ?",
+        ))
+        .bind(&date_s)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(Some(_)) = finished {
+            let report = EodReport {
+                date,
+                already_closed: true,
+                loans_processed: 0,
+                events: 0,
+            };
+            observer.date_finished(&report);
+            return Ok(report);
+        }
+        if let Some(last) = self.last_closed_date().await? {
+            if last > date {
+                return Err(StoreError::EodRefused {
+                    date,
+                    reason: format!("it is before the last closed business date {last}"),
+                });
+            }
+            if let Some(next) = last.succ_opt().filter(|next| *next < date) {
+                return Err(StoreError::EodRefused {
+                    date,
+                    reason: format!(
+                        "business date {next} is not closed yet; close the dates in order"
+                    ),
+                });
+            }
+        }
+        let unfinished: Option<String> = sqlx::query_scalar(&dialect(
+            self.backend,
+            "SELECT MIN(business_date) FROM eod_run WHERE finished_at IS NULL AND business_date < ?",
+        ))
+        .bind(&date_s)
+        .fetch_one(&self.pool)
+        .await?;
+        if let Some(earlier) = unfinished {
+            return Err(StoreError::EodRefused {
+                date,
+                reason: format!("business date {earlier} is not closed yet"),
+            });
+        }
+        sqlx::query(&dialect(
+            self.backend,
+            "INSERT INTO eod_run (business_date, started_at) VALUES (?, ?) ON CONFLICT (business_date) DO NOTHING",
+        ))
+        .bind(&date_s)
+        .bind(recorded_at)
+        .execute(&self.pool)
+        .await?;
+
+        let candidates: i64 = {
+            let sql = format!("SELECT COUNT(*) FROM loan WHERE {CANDIDATES}");
+            let sql = dialect(self.backend, &sql);
+            bind_candidates(sqlx::query_scalar(&sql), &date_s)
+                .fetch_one(&self.pool)
+                .await?
+        };
+        observer.date_started(date, candidates.max(0) as u64);
+
+        let mut report = EodReport {
+            date,
+            already_closed: false,
+            loans_processed: 0,
+            events: 0,
+        };
+        let mut after_id = 0_i64;
+        loop {
+            let chunk = self
+                .load_chunk(
+                    date,
+                    &date_s,
+                    after_id,
+                    options.chunk_size.max(1),
+                    &policy.buckets,
+                )
+                .await?;
+            let Some(last) = chunk.loans.last() else {
+                break;
+            };
+            after_id = last.id;
+            let outcome = process_chunk(chunk, date, policy)?;
+            let n_loans = outcome.loans.len() as u64;
+            report.events += outcome.n_events;
+            report.loans_processed += n_loans;
+            self.write_chunk(&outcome, date, &date_s, &policy.buckets, recorded_at)
+                .await?;
+            observer.loans_done(n_loans);
+        }
+        self.finish_date(date, &date_s, &policy.buckets, recorded_at)
+            .await?;
+        observer.date_finished(&report);
+        Ok(report)
+    }
+
+    async fn load_chunk(
+        &self,
+        date: NaiveDate,
+        date_s: &str,
+        after_id: i64,
+        limit: usize,
+        buckets: &BucketScheme,
+    ) -> Result<Chunk, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let sql = format!("SELECT {LOAN_STATE_COLUMNS} FROM loan WHERE id > ? AND {CANDIDATES} ORDER BY id LIMIT ?");
+        let sql = dialect(self.backend, &sql);
+        let rows = bind_candidates_query(sqlx::query(&sql).bind(after_id), date_s)
+            .bind(limit as i64)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut loans = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let (id, state) = loan_state_from_row(row, buckets)?;
+            loans.push(ChunkLoan {
+                id,
+                state,
+                installments: Vec::new(),
+                payments: Vec::new(),
+            });
+        }
+        if loans.is_empty() {
+            return Ok(Chunk { loans });
+        }
+        let index: HashMap<i64, usize> = loans.iter().enumerate().map(|(i, l)| (l.id, i)).collect();
+
+        let ids: Vec<i64> = loans.iter().map(|l| l.id).collect();
+        let sql = format!(
+            "SELECT id, loan_id, amount FROM payment WHERE allocated_on IS NULL AND value_date <= ? \
+             AND loan_id IN ({}) ORDER BY loan_id, value_date, id",
+            placeholders(ids.len())
+        );
+        let sql = dialect(self.backend, &sql);
+        let mut query = sqlx::query(&sql).bind(date_s);
+        for id in &ids {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let loan_id: i64 = row.try_get(1)?;
+            if let Some(&idx) = index.get(&loan_id) {
+                loans[idx].payments.push(PaymentToAllocate {
+                    payment_id: row.try_get(0)?,
+                    amount: Fen::new(row.try_get(2)?),
+                });
+            }
+        }
+
+        let needing: Vec<i64> = loans
+            .iter()
+            .filter(|l| l.state.needs_installments(date, !l.payments.is_empty()))
+            .map(|l| l.id)
+            .collect();
+        if !needing.is_empty() {
+            let sql = format!(
+                "SELECT {INSTALLMENT_COLUMNS} FROM installment WHERE loan_id IN ({}) \
+                 AND (principal_paid < principal_due OR interest_paid < interest_due) ORDER BY loan_id, period",
+                placeholders(needing.len())
+            );
+            let sql = dialect(self.backend, &sql);
+            let mut query = sqlx::query(&sql);
+            for id in &needing {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *conn).await? {
+                let (loan_id, inst) = installment_from_row(&row)?;
+                if let Some(&idx) = index.get(&loan_id) {
+                    loans[idx].installments.push(inst);
+                }
+            }
+        }
+        Ok(Chunk { loans })
+    }
+
+    async fn write_chunk(
+        &self,
+        outcome: &ChunkOutcome,
+        date: NaiveDate,
+        date_s: &str,
+        buckets: &BucketScheme,
+        recorded_at: &str,
+    ) -> Result<(), StoreError> {
+        let backend = self.backend;
+        let mut tx = self.pool.begin().await?;
+        update_loans(&mut tx, backend, &outcome.loans, buckets, date_s).await?;
+        update_installments(&mut tx, backend, &outcome.installments).await?;
+        mark_payments_allocated(&mut tx, backend, &outcome.payments_allocated, date_s).await?;
+        insert_allocations(&mut tx, backend, &outcome.allocations, date_s).await?;
+        insert_bucket_changes(&mut tx, backend, &outcome.bucket_changes, buckets, date_s).await?;
+        let entries: Vec<JournalEntry> = outcome
+            .journal
+            .iter()
+            .map(|(loan_id, kind, detail, amount)| JournalEntry {
+                business_date: Some(date),
+                entity: "loan",
+                entity_id: Some(*loan_id),
+                kind,
+                detail: detail.clone(),
+                amount: *amount,
+            })
+            .collect();
+        journal::append(&mut tx, backend, recorded_at, &entries).await?;
+        sqlx::query(&dialect(
+            backend,
+            "UPDATE eod_run SET loans_processed = loans_processed + ?, events = events + ? WHERE business_date = ?",
+        ))
+        .bind(outcome.loans.len() as i64)
+        .bind(outcome.n_events as i64)
+        .bind(date_s)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn finish_date(
+        &self,
+        date: NaiveDate,
+        date_s: &str,
+        buckets: &BucketScheme,
+        recorded_at: &str,
+    ) -> Result<(), StoreError> {
+        let backend = self.backend;
+        let mut tx = self.pool.begin().await?;
+        let sql = dialect(
+            backend,
+            "SELECT bucket, COUNT(*), CAST(SUM(principal_outstanding) AS BIGINT), \
+             CAST(SUM(arrears_principal + arrears_interest + fees_balance + penalty_balance) AS BIGINT) \
+             FROM loan WHERE status = 'active' AND disbursement_date <= ? GROUP BY bucket",
+        );
+        let mut summary = PortfolioSummary::new(buckets.clone());
+        for row in sqlx::query(&sql).bind(date_s).fetch_all(&mut *tx).await? {
+            let label: String = row.try_get(0)?;
+            let loans: i64 = row.try_get(1)?;
+            let idx = buckets.index_of(&label).unwrap_or(0);
+            summary.add(
+                idx,
+                loans.max(0) as u64,
+                Fen::new(row.try_get(2)?),
+                Fen::new(row.try_get(3)?),
+            );
+        }
+        let sql = format!(
+            "INSERT INTO portfolio_day (business_date, bucket, bucket_order, loans, principal_outstanding, arrears) \
+             VALUES {}",
+            values_list(6, summary.by_bucket.len())
+        );
+        let sql = dialect(backend, &sql);
+        let mut query = sqlx::query(&sql);
+        for (idx, line) in summary.by_bucket.iter().enumerate() {
+            query = query
+                .bind(date_s)
+                .bind(buckets.label(idx as u8))
+                .bind(idx as i64)
+                .bind(line.loans as i64)
+                .bind(line.principal_outstanding.get())
+                .bind(line.arrears.get());
+        }
+        query.execute(&mut *tx).await?;
+
+        if is_month_end(date) {
+            let previous_month_end = date
+                .with_day0(0)
+                .and_then(|d| d.pred_opt())
+                .map(month_end)
+                .unwrap_or(date);
+            sqlx::query(&dialect(
+                backend,
+                "INSERT INTO loan_month_end (month, loan_id, status, bucket, dpd, principal_outstanding, total_arrears) \
+                 SELECT ?, id, status, bucket, dpd, principal_outstanding, \
+                 arrears_principal + arrears_interest + fees_balance + penalty_balance FROM loan \
+                 WHERE disbursement_date <= ? AND (status = 'active' OR paid_off_on > ?)",
+            ))
+            .bind(month_key(date))
+            .bind(date_s)
+            .bind(date_text(previous_month_end))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(&dialect(
+            backend,
+            "UPDATE eod_run SET finished_at = ? WHERE business_date = ?",
+        ))
+        .bind(recorded_at)
+        .bind(date_s)
+        .execute(&mut *tx)
+        .await?;
+        // Counted over every attempt at this date, so a resumed run journals what one clean run would.
+        let totals = sqlx::query(&dialect(
+            backend,
+            "SELECT loans_processed, events FROM eod_run WHERE business_date = ?",
+        ))
+        .bind(date_s)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (processed, events): (i64, i64) = (totals.try_get(0)?, totals.try_get(1)?);
+        let entry = JournalEntry {
+            business_date: Some(date),
+            entity: "eod",
+            entity_id: None,
+            kind: "business_date_closed",
+            detail: format!(
+                "processed={processed} events={events} loans={} outstanding={} npl_ppm={}",
+                summary.loans(),
+                summary.principal_outstanding(),
+                summary.npl_ratio_ppm()
+            ),
+            amount: Some(summary.principal_outstanding().get()),
+        };
+        journal::append(&mut tx, backend, recorded_at, &[entry]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The loans end-of-day must look at: not yet processed today, disbursed, and either not idle
+/// (something falls due, or something is overdue) or holding a payment to allocate.
+const CANDIDATES: &str = "(last_processed IS NULL OR last_processed < ?) AND disbursement_date <= ? AND \
+    ((status = 'active' AND (next_due_date <= ? OR oldest_unpaid_due_date IS NOT NULL OR dpd > 0)) \
+     OR EXISTS (SELECT 1 FROM payment p WHERE p.loan_id = loan.id AND p.allocated_on IS NULL AND p.value_date <= ?))";
+
+fn bind_candidates<'q, O>(
+    query: sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>>,
+    date_s: &'q str,
+) -> sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>> {
+    query.bind(date_s).bind(date_s).bind(date_s).bind(date_s)
+}
+
+fn bind_candidates_query<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    date_s: &'q str,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    query.bind(date_s).bind(date_s).bind(date_s).bind(date_s)
+}
+
+struct ChunkLoan {
+    id: i64,
+    state: LoanState,
+    installments: Vec<InstallmentState>,
+    payments: Vec<PaymentToAllocate>,
+}
+
+struct Chunk {
+    loans: Vec<ChunkLoan>,
+}
+
+/// Everything a chunk writes, computed before the transaction opens.
+#[derive(Default)]
+struct ChunkOutcome {
+    loans: Vec<(i64, LoanState)>,
+    installments: Vec<(i64, InstallmentState)>,
+    payments_allocated: Vec<i64>,
+    /// (loan, payment or none for credit, period, component, amount)
+    allocations: Vec<(i64, Option<i64>, Option<u32>, &'static str, i64)>,
+    bucket_changes: Vec<(i64, u8, u8)>,
+    journal: Vec<(i64, &'static str, String, Option<i64>)>,
+    n_events: u64,
+}
+
+fn process_chunk(
+    chunk: Chunk,
+    date: NaiveDate,
+    policy: &LedgerPolicy,
+) -> Result<ChunkOutcome, StoreError> {
+    let mut outcome = ChunkOutcome::default();
+    let mut events = Vec::new();
+    for mut loan in chunk.loans {
+        events.clear();
+        let before = loan.installments.clone();
+        close_day(
+            &mut loan.state,
+            &mut loan.installments,
+            &loan.payments,
+            date,
+            policy,
+            &mut events,
+        )
+        .map_err(|source| StoreError::LoanDay {
+            loan_id: loan.id,
+            source,
+        })?;
+        for (old, new) in before.iter().zip(&loan.installments) {
+            if old != new {
+                outcome.installments.push((loan.id, *new));
+            }
+        }
+        outcome
+            .payments_allocated
+            .extend(loan.payments.iter().map(|p| p.payment_id));
+        outcome.n_events += events.len() as u64;
+        for event in &events {
+            record_event(&mut outcome, loan.id, event, &policy.buckets);
+        }
+        outcome.loans.push((loan.id, loan.state));
+    }
+    Ok(outcome)
+}
+
+fn record_event(
+    outcome: &mut ChunkOutcome,
+    loan_id: i64,
+    event: &LoanEvent,
+    buckets: &BucketScheme,
+) {
+    let (kind, detail, amount) = match event {
+        LoanEvent::InstallmentFellDue {
+            period,
+            principal,
+            interest,
+        } => (
+            "installment_due",
+            format!("period={period} principal={principal} interest={interest}"),
+            Some((*principal + *interest).get()),
+        ),
+        LoanEvent::Allocated {
+            source,
+            splits,
+            to_credit,
+        } => {
+            let payment_id = match source {
+                FundsSource::Payment(id) => Some(*id),
+                FundsSource::Credit => None,
+            };
+            let mut by_component = [Fen::ZERO; 4];
+            for split in splits {
+                let slot = match split.component {
+                    Component::Penalty => 0,
+                    Component::Fees => 1,
+                    Component::Interest => 2,
+                    Component::Principal => 3,
+                };
+                by_component[slot] += split.amount;
+                outcome.allocations.push((
+                    loan_id,
+                    payment_id,
+                    split.period,
+                    split.component.code(),
+                    split.amount.get(),
+                ));
+            }
+            if to_credit.is_positive() {
+                outcome
+                    .allocations
+                    .push((loan_id, payment_id, None, "credit", to_credit.get()));
+            }
+            let total = by_component.iter().copied().sum::<Fen>() + *to_credit;
+            let kind = if payment_id.is_some() {
+                "payment_allocated"
+            } else {
+                "credit_applied"
+            };
+            (
+                kind,
+                format!(
+                    "payment_id={} penalty={} fees={} interest={} principal={} to_credit={}",
+                    payment_id
+                        .map(|id| id.to_string())
+                        .unwrap_or_else(|| "credit".into()),
+                    by_component[0],
+                    by_component[1],
+                    by_component[2],
+                    by_component[3],
+                    to_credit
+                ),
+                Some(total.get()),
+            )
+        }
+        LoanEvent::LateFeeCharged { period, amount } => {
+            ("late_fee", format!("period={period}"), Some(amount.get()))
+        }
+        LoanEvent::PenaltyAccrued {
+            overdue_principal,
+            amount,
+        } => (
+            "penalty_accrued",
+            format!("overdue_principal={overdue_principal}"),
+            Some(amount.get()),
+        ),
+        LoanEvent::DelinquencyStarted { times } => {
+            ("delinquency_started", format!("times={times}"), None)
+        }
+        LoanEvent::BucketChanged { from, to } => {
+            outcome.bucket_changes.push((loan_id, *from, *to));
+            (
+                "bucket_changed",
+                format!("{}->{}", buckets.label(*from), buckets.label(*to)),
+                None,
+            )
+        }
+        LoanEvent::Cured {
+            from_bucket,
+            dpd_before,
+        } => (
+            "cured",
+            format!("from={} dpd={dpd_before}", buckets.label(*from_bucket)),
+            None,
+        ),
+        LoanEvent::PaidOff => ("paid_off", String::new(), None),
+    };
+    outcome.journal.push((loan_id, kind, detail, amount));
+}
+
+async fn update_loans(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    loans: &[(i64, LoanState)],
+    buckets: &BucketScheme,
+    date_s: &str,
+) -> Result<(), StoreError> {
+    // One multi-row UPDATE … FROM (VALUES …) per batch; both backends name VALUES columns
+    // column1, column2, ….
+    const COLS: usize = 20;
+    let columns = crate::rows::LOAN_STATE_WRITE_COLUMNS;
+    let assignments: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(idx, col)| format!("{col} = v.column{}", idx + 2))
+        .collect();
+    for chunk in loans.chunks(rows_per_statement(COLS)) {
+        let sql = format!(
+            "UPDATE loan SET {}, last_processed = v.column20 FROM (VALUES {}) AS v WHERE loan.id = v.column1",
+            assignments.join(", "),
+            values_list(COLS, chunk.len())
+        );
+        let sql = dialect(backend, &sql);
+        let mut query = sqlx::query(&sql);
+        for (id, state) in chunk {
+            query = bind_state(query.bind(*id), state, buckets).bind(date_s);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn update_installments(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    installments: &[(i64, InstallmentState)],
+) -> Result<(), StoreError> {
+    const COLS: usize = 5;
+    for chunk in installments.chunks(rows_per_statement(COLS)) {
+        let sql = format!(
+            "UPDATE installment SET principal_paid = v.column3, interest_paid = v.column4, paid_off_on = v.column5 \
+             FROM (VALUES {}) AS v WHERE installment.loan_id = v.column1 AND installment.period = v.column2",
+            values_list(COLS, chunk.len())
+        );
+        let sql = dialect(backend, &sql);
+        let mut query = sqlx::query(&sql);
+        for (loan_id, inst) in chunk {
+            query = query
+                .bind(*loan_id)
+                .bind(i64::from(inst.period))
+                .bind(inst.principal_paid.get())
+                .bind(inst.interest_paid.get())
+                .bind(inst.paid_off_on.map(date_text));
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn mark_payments_allocated(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    payment_ids: &[i64],
+    date_s: &str,
+) -> Result<(), StoreError> {
+    for chunk in payment_ids.chunks(1_000) {
+        let sql = format!(
+            "UPDATE payment SET allocated_on = ? WHERE id IN ({})",
+            placeholders(chunk.len())
+        );
+        let sql = dialect(backend, &sql);
+        let mut query = sqlx::query(&sql).bind(date_s);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn insert_allocations(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    allocations: &[(i64, Option<i64>, Option<u32>, &'static str, i64)],
+    date_s: &str,
+) -> Result<(), StoreError> {
+    const COLS: usize = 7;
+    for chunk in allocations.chunks(rows_per_statement(COLS)) {
+        let sql = format!(
+            "INSERT INTO allocation (loan_id, business_date, payment_id, source, period, component, amount) VALUES {}",
+            values_list(COLS, chunk.len())
+        );
+        let sql = dialect(backend, &sql);
+        let mut query = sqlx::query(&sql);
+        for (loan_id, payment_id, period, component, amount) in chunk {
+            query = query
+                .bind(*loan_id)
+                .bind(date_s)
+                .bind(*payment_id)
+                .bind(if payment_id.is_some() {
+                    "payment"
+                } else {
+                    "credit"
+                })
+                .bind(period.map(i64::from))
+                .bind(*component)
+                .bind(*amount);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn insert_bucket_changes(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    changes: &[(i64, u8, u8)],
+    buckets: &BucketScheme,
+    date_s: &str,
+) -> Result<(), StoreError> {
+    const COLS: usize = 4;
+    for chunk in changes.chunks(rows_per_statement(COLS)) {
+        let sql = format!(
+            "INSERT INTO bucket_change (loan_id, business_date, from_bucket, to_bucket) VALUES {}",
+            values_list(COLS, chunk.len())
+        );
+        let sql = dialect(backend, &sql);
+        let mut query = sqlx::query(&sql);
+        for (loan_id, from, to) in chunk {
+            query = query
+                .bind(*loan_id)
+                .bind(date_s)
+                .bind(buckets.label(*from))
+                .bind(buckets.label(*to));
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! SQL text helpers: one dialect for both backends, multi-row VALUES lists, and the text forms
+//! of dates and codes.
+
+use std::borrow::Cow;
+
+use chrono::NaiveDate;
+
+use crate::error::StoreError;
+use crate::Backend;
+
+/// Rewrites `?` placeholders to `$1, $2, …` for PostgreSQL; SQLite takes `?` as written.
+/// Question marks inside quoted literals are left alone.
+pub(crate) fn dialect(backend: Backend, sql: &str) -> Cow<'_, str> {
+    if backend == Backend::Sqlite || !sql.contains('?') {
+        return Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    let mut in_quote = false;
+    for ch in sql.chars() {
+        match ch {
+            '\'' => {
+                in_quote = !in_quote;
+                out.push(ch);
+            }
+            '?' if !in_quote => {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            _ => out.push(ch),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `(?, ?, ?), (?, ?, ?)` for `rows` rows of `cols` columns.
+pub(crate) fn values_list(cols: usize, rows: usize) -> String {
+    let one = format!("({})", vec!["?"; cols].join(", "));
+    vec![one; rows].join(", ")
+}
+
+/// `?, ?, ?` for an `IN (…)` list of `n` items.
+pub(crate) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+pub(crate) fn date_text(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+pub(crate) fn opt_date_text(date: Option<NaiveDate>) -> Option<String> {
+    date.map(date_text)
+}
+
+pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| StoreError::Corrupt(format!("`{text}` is not a stored date")))
+}
+
+pub(crate) fn parse_opt_date(text: Option<String>) -> Result<Option<NaiveDate>, StoreError> {
+    text.as_deref().map(parse_date).transpose()
+}
+
+/// Rows per multi-row statement: well under SQLite's and PostgreSQL's parameter limits.
+pub(crate) fn rows_per_statement(cols: usize) -> usize {
+    (30_000 / cols.max(1)).clamp(1, 1_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres_only() {
+        let sql = "SELECT a FROM t WHERE b = ? AND c = '?' AND d IN (?, ?)";
+        assert_eq!(dialect(Backend::Sqlite, sql), sql);
+        assert_eq!(
+            dialect(Backend::Postgres, sql),
+            "SELECT a FROM t WHERE b = $1 AND c = '?' AND d IN ($2, $3)"
+        );
+    }
+
+    #[test]
+    fn values_lists_have_the_right_shape() {
+        assert_eq!(values_list(2, 2), "(?, ?), (?, ?)");
+        assert_eq!(placeholders(3), "?, ?, ?");
+    }
+}

@@ -1,0 +1,7 @@
+//! The store suite: runs against SQLite by default and against PostgreSQL as well when
+//! `RECOUP_TEST_POSTGRES` holds an admin URL (each test then creates its own database).
+
+mod bank;
+mod book;
+mod eod;
+mod fixtures;
