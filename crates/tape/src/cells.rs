@@ -218,11 +218,10 @@ impl<'a> RowReader<'a> {
             failed: false,
         };
         for (idx, cell) in row.cells.iter().enumerate() {
-            let label = columns.label(idx).to_string();
             if let Cell::Invalid(why) = cell {
-                reader.report(&label, why.clone());
+                reader.report(idx, why.clone());
             } else if columns.is_unnamed(idx) && !cell.is_blank() {
-                reader.report(&label, "has a value but the column has no header");
+                reader.report(idx, "has a value but the column has no header");
             }
         }
         reader
@@ -238,15 +237,23 @@ impl<'a> RowReader<'a> {
         self.failed
     }
 
-    fn report(&mut self, label: &str, message: impl Into<String>) {
+    /// Records a problem in the column at `idx`.
+    fn report(&mut self, idx: usize, message: impl Into<String>) {
         self.failed = true;
-        self.errors.push(self.row.number, label, message);
+        let label = self.columns.label(idx);
+        self.errors.push_at(self.row.number, idx, label, message);
     }
 
     /// Records a problem in column `name` (a canonical column name).
     pub(crate) fn error(&mut self, name: &str, message: impl Into<String>) -> Reported {
-        let label = self.columns.header_text(name).to_string();
-        self.report(&label, message);
+        match self.columns.index(name) {
+            Some(idx) => self.report(idx, message),
+            None => {
+                // A column the file does not have, e.g. `lien_date` required by `lien_status`.
+                self.failed = true;
+                self.errors.push(self.row.number, name, message);
+            }
+        }
         Reported
     }
 

@@ -208,14 +208,6 @@ impl Columns {
         self.by_name.get(name).copied()
     }
 
-    /// The header's spelling of column `name` (the canonical name if the file lacks it).
-    pub(crate) fn header_text<'a>(&'a self, name: &'a str) -> &'a str {
-        match self.index(name).and_then(|idx| self.labels.get(idx)) {
-            Some(label) => label,
-            None => name,
-        }
-    }
-
     /// How to name the column at `idx` in an error.
     pub(crate) fn label(&self, idx: usize) -> &str {
         self.labels.get(idx).map_or("", String::as_str)
@@ -261,7 +253,7 @@ mod tests {
         let c = resolve(&["合同号", " Amount ", "", "失败原因"]).unwrap();
         assert_eq!(c.index("loan_no"), Some(0));
         assert_eq!(c.index("amount"), Some(1));
-        assert_eq!(c.header_text("loan_no"), "合同号");
+        assert_eq!(c.label(0), "合同号");
         assert_eq!(c.label(2), "column 3");
         assert!(c.is_unnamed(2));
         assert_eq!(c.index("reason"), Some(3));

@@ -126,7 +126,8 @@ impl<'a> IntoIterator for &'a TapeErrors {
 #[derive(Debug)]
 pub(crate) struct Collector {
     file: String,
-    errors: Vec<TapeError>,
+    /// Each error with the position of its column, to list a row's errors left to right.
+    errors: Vec<(TapeError, usize)>,
     omitted: usize,
 }
 
@@ -139,11 +140,23 @@ impl Collector {
         }
     }
 
-    /// Records a problem at `row` in column `field` (the header's spelling).
+    /// Records a problem at `row` in column `field` (the header's spelling); on one row, such
+    /// problems are listed after those with a column position, in the order recorded.
     pub(crate) fn push(&mut self, row: usize, field: &str, message: impl Into<String>) {
+        self.push_at(row, usize::MAX, field, message);
+    }
+
+    /// Records a problem at `row` in the column at `position` named `field`.
+    pub(crate) fn push_at(
+        &mut self,
+        row: usize,
+        position: usize,
+        field: &str,
+        message: impl Into<String>,
+    ) {
         if self.errors.len() < MAX_LISTED_ERRORS {
-            self.errors
-                .push(TapeError::new(self.file.clone(), row, field, message));
+            let error = TapeError::new(self.file.clone(), row, field, message);
+            self.errors.push((error, position));
         } else {
             self.omitted += 1;
         }
@@ -159,10 +172,10 @@ impl Collector {
             return Ok(values);
         }
         let mut errors = self.errors;
-        // Stable: problems on one row keep the order of the columns they were found in.
-        errors.sort_by_key(|e| e.row);
+        // Stable: problems in the same place keep the order they were found in.
+        errors.sort_by_key(|(e, position)| (e.row, *position));
         Err(TapeErrors {
-            errors,
+            errors: errors.into_iter().map(|(e, _)| e).collect(),
             omitted: self.omitted,
         })
     }
@@ -211,6 +224,21 @@ mod tests {
         assert!(errors
             .to_string()
             .ends_with("\n… and 5 more errors not listed"));
+    }
+
+    #[test]
+    fn a_rows_errors_are_listed_in_column_order() {
+        let mut c = Collector::new("a.csv");
+        c.push_at(2, 5, "e", "third");
+        c.push_at(2, 1, "b", "second");
+        c.push(1, "", "first");
+        let fields: Vec<String> = c
+            .finish::<()>(Vec::new())
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field.clone())
+            .collect();
+        assert_eq!(fields, vec!["", "b", "e"]);
     }
 
     #[test]
