@@ -181,3 +181,12 @@ impl PreviousMonthEnd for NaiveDate {
         self.with_day(1).and_then(|d| d.pred_opt()).unwrap_or(self)
     }
 }
+
+impl Store {
+    /// How many loans are booked.
+    pub async fn loan_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM loan")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}

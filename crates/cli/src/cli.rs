@@ -1,0 +1,188 @@
+//! Command-line definitions. Every flag is defined once here; `--help` is generated from it.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// recoup — collections for car-finance lenders: loan book, daily cycle, reports.
+#[derive(Debug, Parser)]
+#[command(name = "recoup", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE (default sqlite://recoup.db) or postgres://USER@HOST/DB.
+    #[arg(long = "database-url", env = "RECOUP_DATABASE_URL", global = true)]
+    database_url_arg: Option<String>,
+
+    /// Configuration file (ledger policy, time zone); default: recoup.toml if present.
+    #[arg(long, env = "RECOUP_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// More logging (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+
+    #[arg(skip)]
+    pub database_url: String,
+    #[arg(skip)]
+    pub database_url_given: bool,
+}
+
+impl Cli {
+    /// Parses the process arguments and settles the database URL.
+    pub fn parse() -> Cli {
+        <Cli as Parser>::parse().settled()
+    }
+
+    /// Parses `args` (the first is the program name).
+    pub fn try_parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        <Cli as Parser>::try_parse_from(args).map(Cli::settled)
+    }
+
+    fn settled(mut self) -> Cli {
+        self.database_url_given = self.database_url_arg.is_some();
+        self.database_url = self
+            .database_url_arg
+            .clone()
+            .unwrap_or_else(|| recoup_store::DEFAULT_DATABASE_URL.to_string());
+        self
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a repayment schedule (a calculator; touches no database).
+    Schedule(ScheduleArgs),
+    /// Import a loan tape or a bank file (CSV or XLSX); all-or-nothing.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Run end-of-day for a business date, catching up missed dates in order.
+    Eod(EodArgs),
+    /// Reports on the book.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Build a realistic demo portfolio with 24 months of history and print its summary.
+    Demo(DemoArgs),
+    /// Benchmarks that print figures (see docs/benchmarks.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    EqualInstallment,
+    EqualPrincipal,
+    Bullet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Loan principal in yuan, e.g. 100000.00.
+    #[arg(long)]
+    pub principal: String,
+    /// Annual interest rate in percent, e.g. 6.0.
+    #[arg(long = "annual-rate")]
+    pub annual_rate: String,
+    /// Term in months.
+    #[arg(long)]
+    pub term: u32,
+    #[arg(long, value_enum)]
+    pub method: Method,
+    /// Disbursement date (YYYY-MM-DD); the first installment falls due a month later.
+    #[arg(long)]
+    pub start: NaiveDate,
+    /// Day of the month installments fall due (default: the start date's day).
+    #[arg(long = "repayment-day")]
+    pub repayment_day: Option<u32>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Book the loans of a loan tape (see docs/loan-tape.md).
+    Loans {
+        file: PathBuf,
+        /// Refuse loans disbursed after this date (default: today in the configured time zone).
+        #[arg(long = "as-of")]
+        as_of: Option<NaiveDate>,
+    },
+    /// Post payments and auto-debit results from a bank file (see docs/bank-files.md).
+    Payments { file: PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct EodArgs {
+    /// Business date to close (default: yesterday in the configured time zone).
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+    /// Loans per transaction.
+    #[arg(long = "chunk-size", default_value_t = 2_000)]
+    pub chunk_size: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Loans and balances by bucket, NPL ratio and last month's roll rates on a closed date.
+    Portfolio {
+        /// Business date (default: the last closed date).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Loans in the demo portfolio.
+    #[arg(long, default_value_t = 20_000)]
+    pub loans: usize,
+    /// Seed for the simulator: the same seed gives the same portfolio and summary.
+    #[arg(long, default_value_t = 20_261_122)]
+    pub seed: u64,
+    /// The demo's today (default: today in the configured time zone).
+    #[arg(long = "as-of")]
+    pub as_of: Option<NaiveDate>,
+    /// Months of history before the as-of date.
+    #[arg(long = "history-months", default_value_t = 24)]
+    pub history_months: u32,
+    /// Stop after printing the summary instead of serving the UI.
+    #[arg(long = "no-serve")]
+    pub no_serve: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Time end-of-day for one business date over a seasoned book of N loans.
+    Eod {
+        #[arg(long, default_value_t = 1_000_000)]
+        loans: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Loans per transaction.
+        #[arg(long = "chunk-size", default_value_t = 5_000)]
+        chunk_size: usize,
+    },
+    /// Schedules generated per second on one core.
+    Schedule {
+        #[arg(long, default_value_t = 2_000_000)]
+        schedules: usize,
+    },
+}

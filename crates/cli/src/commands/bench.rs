@@ -1,0 +1,282 @@
+//! `recoup bench …`: benchmarks that print their figures.
+//!
+//! `bench eod` seasons a book of N simulated loans in memory with the core (the same day step
+//! end-of-day runs), loads it into the database, posts the next day's bank file and then times
+//! the real end-of-day for that one business date. `bench schedule` times schedule generation.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use recoup_core::book::BankRecord;
+use recoup_core::schedule::{build_schedule, build_schedule_into};
+use recoup_core::servicing::{
+    close_day, InstallmentState, LedgerPolicy, LoanState, PaymentToAllocate,
+};
+use recoup_core::Fen;
+use recoup_sim::{generate_portfolio, BankFeed, PortfolioSpec, SimLoan};
+use recoup_store::{EodOptions, SnapshotLoan};
+
+use crate::cli::BenchCommand;
+use crate::commands::open_store;
+use crate::config::Settings;
+use crate::progress::{self, EodBar};
+
+/// The bench's own database file, recreated on every run.
+const BENCH_DATABASE_URL: &str = "sqlite://recoup-bench.db";
+
+pub async fn run(
+    database_url: &str,
+    settings: &Settings,
+    command: &BenchCommand,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        BenchCommand::Schedule { schedules } => bench_schedule(*schedules),
+        BenchCommand::Eod {
+            loans,
+            seed,
+            chunk_size,
+        } => {
+            let url = if database_url == recoup_store::DEFAULT_DATABASE_URL {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("recoup-bench.db{suffix}"));
+                }
+                BENCH_DATABASE_URL
+            } else {
+                database_url
+            };
+            bench_eod(url, settings, *loans, *seed, *chunk_size).await
+        }
+    }
+}
+
+fn bench_schedule(n: usize) -> anyhow::Result<ExitCode> {
+    let spec = PortfolioSpec::new(
+        1_000,
+        1,
+        NaiveDate::from_ymd_opt(2026, 11, 1).context("date")?,
+    );
+    let portfolio = generate_portfolio(&spec);
+    let terms: Vec<_> = portfolio.iter().map(|l| l.booked.terms).collect();
+    let mut out = Vec::with_capacity(64);
+    let started = Instant::now();
+    let mut checksum = 0_i64;
+    for idx in 0..n {
+        build_schedule_into(&terms[idx % terms.len()], &mut out);
+        checksum = checksum.wrapping_add(out.last().map(|r| r.principal.get()).unwrap_or(0));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let periods: usize = (0..n)
+        .map(|i| terms[i % terms.len()].term_months() as usize)
+        .sum();
+    println!(
+        "schedules: {n} in {secs:.3} s on one core = {:.0} schedules/s ({:.1} periods avg, {:.0} periods/s; checksum {checksum})",
+        n as f64 / secs,
+        periods as f64 / n as f64,
+        periods as f64 / secs
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bench_eod(
+    url: &str,
+    settings: &Settings,
+    n_loans: usize,
+    seed: u64,
+    chunk_size: usize,
+) -> anyhow::Result<ExitCode> {
+    let bench_date = NaiveDate::from_ymd_opt(2026, 11, 2).context("date")?;
+    let season_until = NaiveDate::from_ymd_opt(2026, 11, 1).context("date")?;
+    let store = open_store(url).await?;
+    if store.loan_count().await? != 0 {
+        anyhow::bail!(
+            "{} is not empty; bench eod needs an empty database",
+            recoup_store::redact_url(url)
+        );
+    }
+    let policy = &settings.policy;
+
+    let started = Instant::now();
+    let portfolio = generate_portfolio(&PortfolioSpec::new(n_loans, seed, bench_date));
+    eprintln!(
+        "bench: generated {n_loans} loans in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let started = Instant::now();
+    let mut book = InMemoryBook::new(&portfolio);
+    let mut feed = BankFeed::new(&portfolio, seed);
+    let first_day = portfolio
+        .iter()
+        .map(|l| l.booked.terms.disbursement_date())
+        .min()
+        .context("no loans")?;
+    let n_days = (season_until - first_day).num_days().max(0) as u64 + 1;
+    let bar = progress::bar(n_days, "days");
+    let mut date = first_day;
+    while date <= season_until {
+        let quote = feed.loans_to_quote(date);
+        let owed = book.owed(&quote, date);
+        let records = feed.records_for(date, &owed);
+        book.close(date, &records, policy)?;
+        bar.inc(1);
+        date = date.succ_opt().context("date overflow")?;
+    }
+    bar.finish_and_clear();
+    eprintln!(
+        "bench: seasoned {} days of history in memory in {:.1} s",
+        n_days,
+        started.elapsed().as_secs_f64()
+    );
+
+    let started = Instant::now();
+    let recorded_at = settings.now_text();
+    let bar = progress::bar(portfolio.len() as u64, "loans");
+    let mut states = book.states.into_iter();
+    for chunk in portfolio.chunks(20_000) {
+        let snapshot: Vec<SnapshotLoan> = chunk
+            .iter()
+            .zip(states.by_ref())
+            .map(|(loan, (state, installments))| SnapshotLoan {
+                booked: loan.booked.clone(),
+                state,
+                installments,
+            })
+            .collect();
+        store
+            .load_snapshot(&snapshot, &policy.buckets, &recorded_at)
+            .await?;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    eprintln!(
+        "bench: loaded the seasoned book into {} in {:.1} s",
+        recoup_store::redact_url(url),
+        started.elapsed().as_secs_f64()
+    );
+
+    // The bank file of the bench date goes through the real posting path.
+    let quote = feed.loans_to_quote(bench_date);
+    let refs: Vec<&str> = quote.iter().map(String::as_str).collect();
+    let owed = store.amounts_owed(bench_date, &refs).await?;
+    let records = feed.records_for(bench_date, &owed);
+    store.post_bank_records(&records, &recorded_at).await?;
+
+    let observer = EodBar::new();
+    let started = Instant::now();
+    let report = store
+        .close_business_date(
+            bench_date,
+            policy,
+            &EodOptions { chunk_size },
+            &observer,
+            &recorded_at,
+        )
+        .await?;
+    let secs = started.elapsed().as_secs_f64();
+    drop(observer);
+    println!(
+        "eod: business date {bench_date} over {n_loans} loans ({} active-work loans, {} events, {} bank records) on {:?}: {secs:.1} s",
+        report.loans_processed,
+        report.events,
+        records.len(),
+        store.backend()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The book in memory: every loan's state and installments, closed day by day with the core.
+struct InMemoryBook {
+    states: Vec<(LoanState, Vec<InstallmentState>)>,
+    disbursed: Vec<NaiveDate>,
+    index: HashMap<String, usize>,
+    next_payment_id: i64,
+    events: Vec<recoup_core::servicing::LoanEvent>,
+}
+
+impl InMemoryBook {
+    fn new(portfolio: &[SimLoan]) -> InMemoryBook {
+        let states = portfolio
+            .iter()
+            .map(|loan| {
+                let schedule = build_schedule(&loan.booked.terms);
+                let state = LoanState::booked(loan.booked.terms.annual_rate(), &schedule);
+                (
+                    state,
+                    schedule
+                        .iter()
+                        .map(InstallmentState::from_schedule)
+                        .collect(),
+                )
+            })
+            .collect();
+        InMemoryBook {
+            states,
+            disbursed: portfolio
+                .iter()
+                .map(|l| l.booked.terms.disbursement_date())
+                .collect(),
+            index: portfolio
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.booked.loan_no.clone(), i))
+                .collect(),
+            next_payment_id: 1,
+            events: Vec::new(),
+        }
+    }
+
+    /// The same figure `Store::amounts_owed` gives.
+    fn owed(&self, loan_nos: &[String], date: NaiveDate) -> HashMap<String, Fen> {
+        loan_nos
+            .iter()
+            .filter_map(|no| {
+                let (state, installments) = self.states.get(*self.index.get(no)?)?;
+                let falling_due: Fen = installments
+                    .iter()
+                    .filter(|i| i.period >= state.next_due_period && i.due_date <= date)
+                    .map(|i| i.unpaid_principal() + i.unpaid_interest())
+                    .sum();
+                Some((
+                    no.clone(),
+                    state.total_arrears() - state.credit + falling_due,
+                ))
+            })
+            .collect()
+    }
+
+    fn close(
+        &mut self,
+        date: NaiveDate,
+        records: &[BankRecord],
+        policy: &LedgerPolicy,
+    ) -> anyhow::Result<()> {
+        let mut payments: HashMap<usize, Vec<PaymentToAllocate>> = HashMap::new();
+        for record in records {
+            if let (BankRecord::Payment(p), Some(&idx)) =
+                (record, self.index.get(&record.loan_no().to_string()))
+            {
+                payments.entry(idx).or_default().push(PaymentToAllocate {
+                    payment_id: self.next_payment_id,
+                    amount: p.amount,
+                });
+                self.next_payment_id += 1;
+            }
+        }
+        for (idx, (state, installments)) in self.states.iter_mut().enumerate() {
+            if self.disbursed[idx] > date {
+                continue;
+            }
+            let todays = payments.get(&idx).map(Vec::as_slice).unwrap_or(&[]);
+            if state.is_idle_on(date, !todays.is_empty()) {
+                continue;
+            }
+            self.events.clear();
+            close_day(state, installments, todays, date, policy, &mut self.events)
+                .with_context(|| format!("loan {idx} on {date}"))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,165 @@
+//! `recoup demo`: builds a realistic portfolio with the simulator and lives through its history
+//! day by day through the real code path — booking loans on their disbursement dates, posting
+//! each day's bank file, closing each business date — then prints the portfolio summary.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use chrono::{Months, NaiveDate};
+use recoup_core::book::BookedLoan;
+use recoup_core::Fen;
+use recoup_sim::{generate_portfolio, BankFeed, PortfolioSpec};
+use recoup_store::{EodOptions, Quiet, Store};
+
+use crate::cli::DemoArgs;
+use crate::commands::{open_store, report};
+use crate::config::Settings;
+use crate::progress;
+
+/// The demo's own database file, recreated on every run.
+pub const DEMO_DATABASE_URL: &str = "sqlite://recoup-demo.db";
+
+pub async fn run(
+    database_url: Option<&str>,
+    settings: &Settings,
+    args: &DemoArgs,
+) -> anyhow::Result<ExitCode> {
+    let as_of = args.as_of.unwrap_or_else(|| settings.today());
+    if args.loans == 0 {
+        eprintln!("error: --loans must be at least 1");
+        return Ok(ExitCode::from(1));
+    }
+    if args.history_months == 0 || args.history_months > 120 {
+        eprintln!("error: --history-months must be 1 to 120");
+        return Ok(ExitCode::from(1));
+    }
+    let url = database_url.unwrap_or(DEMO_DATABASE_URL);
+    if database_url.is_none() {
+        remove_demo_database()?;
+    }
+    let store = open_store(url).await?;
+    if store.last_closed_date().await?.is_some() || !store_is_empty(&store).await? {
+        eprintln!(
+            "error: {} already holds a book; the demo needs an empty database (omit --database-url to use {DEMO_DATABASE_URL})",
+            recoup_store::redact_url(url)
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let started = Instant::now();
+    let summary_day = build(&store, settings, args, as_of).await?;
+    let elapsed = started.elapsed();
+    let Some(day) = store
+        .portfolio_on(summary_day, &settings.policy.buckets)
+        .await?
+    else {
+        bail!("the demo closed {summary_day} but finds no portfolio for it");
+    };
+    print!("{}", report::render(&day, args.format));
+    eprintln!(
+        "demo: {} loans, {} months of history through {summary_day}, built in {:.1} s into {}",
+        args.loans,
+        args.history_months,
+        elapsed.as_secs_f64(),
+        recoup_store::redact_url(url)
+    );
+    if !args.no_serve {
+        eprintln!("demo: the web workspace is not built yet; the database is ready for `recoup report` (use --no-serve to silence this)");
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn store_is_empty(store: &Store) -> anyhow::Result<bool> {
+    let loans: i64 = sqlx_count(store).await?;
+    Ok(loans == 0)
+}
+
+async fn sqlx_count(store: &Store) -> anyhow::Result<i64> {
+    Ok(store.loan_count().await?)
+}
+
+fn remove_demo_database() -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("recoup-demo.db{suffix}");
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot remove the previous demo database {path}"))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the history; returns the last closed business date (the day before `as_of`).
+async fn build(
+    store: &Store,
+    settings: &Settings,
+    args: &DemoArgs,
+    as_of: NaiveDate,
+) -> anyhow::Result<NaiveDate> {
+    let spec = PortfolioSpec {
+        loans: args.loans,
+        seed: args.seed,
+        as_of,
+        history_months: args.history_months,
+    };
+    let portfolio = generate_portfolio(&spec);
+    let Some(first_day) = portfolio
+        .iter()
+        .map(|l| l.booked.terms.disbursement_date())
+        .min()
+    else {
+        bail!("the simulator generated no loans");
+    };
+    let history_start = as_of
+        .checked_sub_months(Months::new(args.history_months))
+        .unwrap_or(first_day);
+    let first_day = first_day.min(history_start);
+    let last_day = as_of.pred_opt().unwrap_or(as_of);
+    let mut feed = BankFeed::new(&portfolio, args.seed);
+    let mut by_day: HashMap<NaiveDate, Vec<BookedLoan>> = HashMap::new();
+    for loan in portfolio {
+        by_day
+            .entry(loan.booked.terms.disbursement_date())
+            .or_default()
+            .push(loan.booked);
+    }
+
+    let n_days = (last_day - first_day).num_days().max(0) as u64 + 1;
+    let bar = progress::bar(n_days, "days");
+    let recorded_at = settings.now_text();
+    let options = EodOptions::default();
+    let mut date = first_day;
+    while date <= last_day {
+        bar.set_message(date.to_string());
+        if let Some(loans) = by_day.remove(&date) {
+            store
+                .book_loans(&loans, &settings.policy.buckets, &recorded_at)
+                .await?;
+        }
+        let to_quote = feed.loans_to_quote(date);
+        let owed: HashMap<String, Fen> = if to_quote.is_empty() {
+            HashMap::new()
+        } else {
+            let refs: Vec<&str> = to_quote.iter().map(String::as_str).collect();
+            store.amounts_owed(date, &refs).await?
+        };
+        let records = feed.records_for(date, &owed);
+        if !records.is_empty() {
+            store.post_bank_records(&records, &recorded_at).await?;
+        }
+        store
+            .close_business_date(date, &settings.policy, &options, &Quiet, &recorded_at)
+            .await?;
+        bar.inc(1);
+        let Some(next) = date.succ_opt() else { break };
+        date = next;
+    }
+    bar.finish_and_clear();
+    Ok(last_day)
+}

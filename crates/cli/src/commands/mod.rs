@@ -1,0 +1,18 @@
+//! One module per subcommand.
+
+pub mod bench;
+pub mod demo;
+pub mod eod;
+pub mod import;
+pub mod report;
+pub mod schedule;
+
+use anyhow::Context;
+use recoup_store::Store;
+
+/// Opens the store, saying which database could not be opened.
+pub async fn open_store(url: &str) -> anyhow::Result<Store> {
+    Store::open(url)
+        .await
+        .with_context(|| format!("cannot open database {}", recoup_store::redact_url(url)))
+}

@@ -1,0 +1,231 @@
+//! Settings from `recoup.toml` (or `--config FILE`): the lender's time zone and ledger policy.
+//! Every field is optional; the defaults are the Chinese car-finance conventions.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use chrono::{NaiveDate, Utc};
+use chrono_tz::Tz;
+use recoup_core::delinquency::{BucketScheme, PenaltyPolicy};
+use recoup_core::servicing::{AllocationMode, Component, LedgerPolicy, Waterfall};
+use recoup_core::Fen;
+use serde::Deserialize;
+
+/// Settings after parsing and checking.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub timezone: Tz,
+    pub policy: LedgerPolicy,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    timezone: Option<String>,
+    ledger: Option<RawLedger>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLedger {
+    /// Multiple of the contract rate for penalty interest, as text (e.g. "1.5").
+    penalty_multiple: Option<String>,
+    day_count: Option<u32>,
+    /// Late fee per missed installment in yuan (e.g. "50.00").
+    late_fee: Option<String>,
+    waterfall: Option<Vec<String>>,
+    allocation_mode: Option<String>,
+    buckets: Option<Vec<RawBucket>>,
+    npl_from: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBucket {
+    label: String,
+    from_dpd: u32,
+}
+
+impl Settings {
+    /// Reads `path`, or `recoup.toml` in the working directory if it exists, or the defaults.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Settings> {
+        let default_path = Path::new("recoup.toml");
+        let (text, name) = match path {
+            Some(p) => (
+                std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read config file {}", p.display()))?,
+                p.display().to_string(),
+            ),
+            None if default_path.exists() => (
+                std::fs::read_to_string(default_path).context("cannot read recoup.toml")?,
+                "recoup.toml".to_string(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        Settings::parse(&text).with_context(|| format!("invalid configuration in {name}"))
+    }
+
+    /// Parses settings text; TOML errors carry line and column.
+    pub fn parse(text: &str) -> anyhow::Result<Settings> {
+        let raw: RawSettings = toml::from_str(text)?;
+        let timezone: Tz = match raw.timezone.as_deref() {
+            None => chrono_tz::Asia::Shanghai,
+            Some(name) => name
+                .parse()
+                .map_err(|_| anyhow::anyhow!("timezone: `{name}` is not an IANA time zone"))?,
+        };
+        let ledger = raw.ledger.unwrap_or_default();
+        let mut policy = LedgerPolicy::default();
+        if let Some(text) = ledger.penalty_multiple {
+            policy.penalty.multiple_bp = parse_multiple_bp(&text)?;
+        }
+        if let Some(days) = ledger.day_count {
+            if days != 360 && days != 365 {
+                bail!("ledger.day_count: must be 360 or 365, got {days}");
+            }
+            policy.penalty = PenaltyPolicy {
+                day_count: days,
+                ..policy.penalty
+            };
+        }
+        if let Some(text) = ledger.late_fee {
+            policy.late_fee =
+                Fen::parse_yuan(&text).map_err(|e| anyhow::anyhow!("ledger.late_fee: {e}"))?;
+            if policy.late_fee.get() < 0 {
+                bail!("ledger.late_fee: must not be negative");
+            }
+        }
+        let mode = match ledger.allocation_mode.as_deref() {
+            None | Some("component_first") => AllocationMode::ComponentFirst,
+            Some("installment_first") => AllocationMode::InstallmentFirst,
+            Some(other) => bail!(
+                "ledger.allocation_mode: `{other}` is not component_first or installment_first"
+            ),
+        };
+        let order = match ledger.waterfall {
+            None => policy.waterfall.order().to_vec(),
+            Some(names) => names
+                .iter()
+                .map(|n| {
+                    Component::parse(n)
+                        .ok_or_else(|| anyhow::anyhow!("ledger.waterfall: unknown component `{n}`"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        };
+        policy.waterfall =
+            Waterfall::new(&order, mode).map_err(|e| anyhow::anyhow!("ledger.waterfall: {e}"))?;
+        let npl_from = ledger.npl_from.unwrap_or_else(|| "M3".into());
+        policy.buckets = match ledger.buckets {
+            None if npl_from == "M3" => BucketScheme::default(),
+            None => {
+                let defaults = BucketScheme::default();
+                let specs: Vec<(String, u32)> = defaults
+                    .labels()
+                    .iter()
+                    .cloned()
+                    .zip(defaults.lower_bounds().iter().copied())
+                    .collect();
+                BucketScheme::new(&specs, &npl_from)
+                    .map_err(|e| anyhow::anyhow!("ledger.npl_from: {e}"))?
+            }
+            Some(buckets) => {
+                let specs: Vec<(String, u32)> =
+                    buckets.into_iter().map(|b| (b.label, b.from_dpd)).collect();
+                BucketScheme::new(&specs, &npl_from)
+                    .map_err(|e| anyhow::anyhow!("ledger.buckets: {e}"))?
+            }
+        };
+        Ok(Settings { timezone, policy })
+    }
+
+    /// Today's date in the lender's time zone (never the server's midnight).
+    pub fn today(&self) -> NaiveDate {
+        Utc::now().with_timezone(&self.timezone).date_naive()
+    }
+
+    /// Wall-clock time for journal rows, UTC, RFC 3339.
+    pub fn now_text(&self) -> String {
+        Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+}
+
+/// "1.5" → 15000 basis points of the contract rate.
+fn parse_multiple_bp(text: &str) -> anyhow::Result<u32> {
+    let fen = Fen::parse_yuan(text).map_err(|_| {
+        anyhow::anyhow!(
+            "ledger.penalty_multiple: `{text}` is not a multiple such as 1.5 (at most 2 decimals)"
+        )
+    })?;
+    let bp = fen.get() * 100;
+    if !(0..=100_000).contains(&bp) {
+        bail!("ledger.penalty_multiple: must be between 0 and 10, got {text}");
+    }
+    Ok(bp as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_settings_are_the_chinese_defaults() {
+        let settings = Settings::parse("").unwrap();
+        assert_eq!(settings.timezone, chrono_tz::Asia::Shanghai);
+        assert_eq!(settings.policy, LedgerPolicy::default());
+    }
+
+    #[test]
+    fn every_ledger_setting_is_read() {
+        let settings = Settings::parse(
+            r#"
+timezone = "America/New_York"
+[ledger]
+penalty_multiple = "1.3"
+day_count = 365
+late_fee = "50.00"
+waterfall = ["interest", "principal", "penalty", "fees"]
+allocation_mode = "installment_first"
+npl_from = "90+"
+buckets = [{ label = "current", from_dpd = 0 }, { label = "30+", from_dpd = 30 }, { label = "90+", from_dpd = 90 }]
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            settings.policy.penalty,
+            PenaltyPolicy {
+                multiple_bp: 13_000,
+                day_count: 365
+            }
+        );
+        assert_eq!(settings.policy.late_fee, Fen::from_yuan(50));
+        assert_eq!(settings.policy.waterfall.order()[0], Component::Interest);
+        assert_eq!(
+            settings.policy.waterfall.mode,
+            AllocationMode::InstallmentFirst
+        );
+        assert_eq!(
+            settings
+                .policy
+                .buckets
+                .label(settings.policy.buckets.bucket_for(45)),
+            "30+"
+        );
+        assert!(settings.policy.buckets.is_npl(2));
+    }
+
+    #[test]
+    fn bad_settings_name_the_setting_and_position() {
+        let cases = [
+            ("[ledger]\nday_count = 300\n", "day_count"),
+            ("[ledger]\nwaterfall = [\"interest\"]\n", "waterfall"),
+            ("[ledger]\nlate_fee = \"abc\"\n", "late_fee"),
+            ("timezone = \"Mars/Olympus\"\n", "timezone"),
+            ("[ledger]\nunknown = 1\n", "line 2"),
+            ("[ledger\n", "line 1"),
+        ];
+        for (text, expected) in cases {
+            let message = format!("{:#}", Settings::parse(text).unwrap_err());
+            assert!(message.contains(expected), "{text:?}: {message}");
+        }
+    }
+}

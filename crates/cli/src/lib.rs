@@ -1,0 +1,47 @@
+//! The `recoup` command line as a library, so integration tests drive the same code as users.
+//!
+//! Each subcommand lives in `commands/`; this file only wires the parsed arguments to them.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod progress;
+pub mod telemetry;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cli::{Cli, Command};
+
+/// Runs a parsed command line. `Ok` carries the exit code: 0 success, 1 bad input (the error
+/// has been printed), errors of the system itself come back as `Err`.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let settings = config::Settings::load(cli.config.as_deref())?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Schedule(args) => commands::schedule::run(&args),
+            Command::Import(args) => {
+                commands::import::run(&cli.database_url, &settings, args).await
+            }
+            Command::Eod(args) => commands::eod::run(&cli.database_url, &settings, &args).await,
+            Command::Report(args) => {
+                commands::report::run(&cli.database_url, &settings, &args).await
+            }
+            Command::Demo(args) => {
+                commands::demo::run(
+                    cli.database_url_given.then_some(cli.database_url.as_str()),
+                    &settings,
+                    &args,
+                )
+                .await
+            }
+            Command::Bench(args) => commands::bench::run(&cli.database_url, &settings, &args).await,
+        }
+    })
+}
