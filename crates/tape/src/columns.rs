@@ -73,7 +73,8 @@ fn distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-/// The column whose name or alias is closest to `header`, if it is close.
+/// The column whose name or alias is closest to `header`, if it is close (at most two edits) or
+/// starts with it (`loan` → `loan_no`).
 fn suggestion(header: &str, specs: &[ColumnSpec]) -> Option<&'static str> {
     let wanted = normalize(header);
     let wanted = wanted.as_str();
@@ -84,7 +85,10 @@ fn suggestion(header: &str, specs: &[ColumnSpec]) -> Option<&'static str> {
                 .chain(spec.aliases.iter().copied())
                 .map(move |name| (spec.name, distance(wanted, &normalize(name))))
         })
-        .filter(|(_, d)| *d <= 2 && *d < wanted.chars().count())
+        .filter(|(name, d)| {
+            let short = wanted.chars().count();
+            (*d <= 2 && *d < short) || (short >= 4 && name.starts_with(wanted))
+        })
         .min_by_key(|(_, d)| *d)
         .map(|(name, _)| name)
 }
