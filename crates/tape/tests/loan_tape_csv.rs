@@ -494,7 +494,7 @@ fn a_car_loan_cannot_exceed_the_price_of_the_car_but_a_mortgage_loan_may() {
         .with("principal", "210000.00")
         .with("product", "used_car");
     assert_eq!(
-        triples(&loan_errors(&[over.clone()])),
+        triples(&loan_errors(std::slice::from_ref(&over))),
         vec![(
             2,
             "principal".to_string(),

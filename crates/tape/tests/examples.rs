@@ -1,0 +1,94 @@
+//! The files in `examples/`: the valid loan tape and bank file parse and agree with each other,
+//! and the bad loan tape gives exactly the errors `docs/loan-tape.md` shows.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use recoup_core::book::BankRecord;
+use recoup_core::schedule::build_schedule;
+use recoup_tape::{read_bank_file, read_loan_tape};
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+}
+
+#[test]
+fn the_example_loan_tape_is_valid() {
+    let loans =
+        read_loan_tape(&example("loan-tape.csv"), &options()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loans.len(), 10);
+    assert_eq!(loans[0].loan_no, "HT2024030015");
+    // Row 3 leaves repayment_day empty: it defaults to the disbursement day.
+    assert_eq!(loans[1].terms.repayment_day(), 20);
+}
+
+#[test]
+fn the_example_bank_file_is_valid_and_matches_the_example_loans() {
+    let loans = read_loan_tape(&example("loan-tape.csv"), &options()).unwrap();
+    let records = read_bank_file(&example("bank-file.csv")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(records.len(), 16);
+    for record in &records {
+        let loan = loans
+            .iter()
+            .find(|l| l.loan_no == record.loan_no())
+            .unwrap_or_else(|| panic!("no loan {}", record.loan_no()));
+        assert!(record.date() <= as_of());
+        // Auto-debits attempt the installment due on or before their date.
+        let due = build_schedule(&loan.terms)
+            .into_iter()
+            .rfind(|i| i.due_date <= record.date())
+            .unwrap();
+        match record {
+            BankRecord::DebitFailed(f) => assert_eq!(f.amount_attempted, due.payment(), "{f:?}"),
+            BankRecord::Payment(p) if p.channel.code() == "auto_debit" => {
+                assert_eq!(p.amount, due.payment(), "{p:?}")
+            }
+            BankRecord::Payment(_) => {}
+        }
+    }
+}
+
+#[test]
+fn the_bad_example_gives_the_documented_errors() {
+    let errors = read_loan_tape(&example("bad-loan-tape.csv"), &options()).unwrap_err();
+    let expected = "\
+bad-loan-tape.csv: row 2, field national_id: national ID check digit is 1, expected 3
+bad-loan-tape.csv: row 3, field principal: principal 128000.00 is more than the vehicle price 118000.00; a used_car loan cannot exceed the price of the car
+bad-loan-tape.csv: row 3, field phones: `1381765432` is not a mainland mobile number (11 digits starting 13–19)
+bad-loan-tape.csv: row 4, field vin: VIN check digit (position 9) is 1, expected 9
+bad-loan-tape.csv: row 4, field gps_terminal_id: is empty but gps_protocol is given: give both or neither
+bad-loan-tape.csv: row 5, field loan_no: loan_no HT2024030015 is already on row 2
+bad-loan-tape.csv: row 5, field lien_date: is required when lien_status is registered
+bad-loan-tape.csv: row 6, field disbursement_date: 2025-07-15 is after the as-of date 2025-06-30; future-dated bookings are not accepted
+bad-loan-tape.csv: row 6, field contact1_relation: `boss` is not one of: spouse, parent, child, sibling, relative, friend, colleague, other
+bad-loan-tape.csv: row 6, field lien_date: 2025-07-29 is after the as-of date 2025-06-30
+bad-loan-tape.csv: row 7, field principal: `50000.005` is not an amount in yuan (expected digits with at most 2 decimals, e.g. 1234.56)
+bad-loan-tape.csv: row 7, field annual_rate_percent: 48 % is outside 0 %–36 %
+bad-loan-tape.csv: row 8, field home_lat: is empty but home_lng is given: give both coordinates or neither
+bad-loan-tape.csv: row 8, field model_year: model year 2027 is later than 2026, the year after disbursement (2025-01-03)";
+    assert_eq!(errors.to_string(), expected);
+    assert_eq!(
+        places(&errors),
+        [
+            (2, "national_id"),
+            (3, "principal"),
+            (3, "phones"),
+            (4, "vin"),
+            (4, "gps_terminal_id"),
+            (5, "loan_no"),
+            (5, "lien_date"),
+            (6, "disbursement_date"),
+            (6, "contact1_relation"),
+            (6, "lien_date"),
+            (7, "principal"),
+            (7, "annual_rate_percent"),
+            (8, "home_lat"),
+            (8, "model_year"),
+        ]
+        .map(|(row, field)| (row, field.to_string()))
+    );
+}
