@@ -1,0 +1,7 @@
+//! End-to-end tests of the `recoup` binary: each runs the real executable in a temporary
+//! directory against a real database.
+
+mod crash;
+mod import;
+mod schedule;
+mod support;
