@@ -133,8 +133,9 @@ pub(crate) fn draw<R: Rng>(
         },
         Behaviour::HardshipThenRecovery => {
             let months: u16 = rng.random_range(2..=5);
-            // Leave at least one due date after the hardship to start catching up on.
-            let latest = term.saturating_sub(months + 1).max(2);
+            // Leave at least one due date after the hardship to start catching up on; job losses
+            // and illness strike at any time, but within two years is when a book notices.
+            let latest = term.saturating_sub(months + 1).clamp(2, 24);
             BehaviourParams {
                 from_period: rng.random_range(2..=latest),
                 months: months as u8,
@@ -222,22 +223,35 @@ fn late_payer_reason<R: Rng>(rng: &mut R) -> DebitFailureReason {
     )
 }
 
-/// A typical installment of the loan, for sizing catch-up payments: principal / n plus the
-/// average monthly interest of an amortising loan. Behaviour sizing only; the ledger's own
-/// figures come from the caller.
-pub(crate) fn typical_installment(principal: Fen, rate_units: i64, term: u32) -> Fen {
+/// A typical installment of the loan, for sizing catch-up payments: for amortising loans
+/// principal / n plus the average monthly interest, for bullet loans the monthly interest.
+/// Behaviour sizing only; the ledger's own figures come from the caller.
+pub(crate) fn typical_installment(
+    principal: Fen,
+    rate_units: i64,
+    term: u32,
+    method: RepaymentMethod,
+) -> Fen {
     let n = i128::from(term.max(1));
     let p = i128::from(principal.get());
-    let interest = p * i128::from(rate_units) * (n + 1) / (2 * n * 12 * i128::from(RATE_SCALE));
-    Fen::new((p / n + interest) as i64)
+    let per_year = 12 * i128::from(RATE_SCALE);
+    let fen = match method {
+        RepaymentMethod::Bullet => p * i128::from(rate_units) / per_year,
+        RepaymentMethod::EqualInstallment | RepaymentMethod::EqualPrincipal => {
+            p / n + p * i128::from(rate_units) * (n + 1) / (2 * n * per_year)
+        }
+    };
+    Fen::new(fen as i64)
 }
 
 /// What the auto-debit does on the due date of `period` when `owed` is positive.
+/// `last` marks the final due date (a bullet loan's balloon).
 pub(crate) fn due_action<R: Rng>(
     rng: &mut R,
     behaviour: Behaviour,
     params: &BehaviourParams,
     period: u32,
+    last: bool,
     owed: Fen,
     installment: Fen,
 ) -> DueAction {
@@ -303,6 +317,17 @@ pub(crate) fn due_action<R: Rng>(
             } else if owed <= catch_up_amount(params, installment) {
                 // Caught up: the account holds enough again.
                 DueAction::Collect
+            } else if last {
+                // Small catch-up payments cannot settle a final balance (least of all a bullet
+                // loan's balloon, whose penalty would outrun them): the borrower refinances or
+                // borrows from family and pays it off within a few weeks.
+                DueAction::Fail {
+                    reason: DebitFailureReason::InsufficientFunds,
+                    then: Some(LatePayment {
+                        after_days: rng.random_range(3..=20),
+                        kind: PayKind::Full,
+                    }),
+                }
             } else {
                 DueAction::Fail {
                     reason: DebitFailureReason::InsufficientFunds,
@@ -411,8 +436,20 @@ mod tests {
     #[test]
     fn typical_installment_is_close_to_the_annuity() {
         // 100,000 yuan at 6 % over 36 months: the annuity is 3,042.19 yuan.
-        let inst = typical_installment(Fen::from_yuan(100_000), 6_000_000, 36);
+        let inst = typical_installment(
+            Fen::from_yuan(100_000),
+            6_000_000,
+            36,
+            RepaymentMethod::EqualInstallment,
+        );
         assert!((inst.get() - 304_219).abs() < 2_000, "{inst}");
+        let bullet = typical_installment(
+            Fen::from_yuan(100_000),
+            12_000_000,
+            12,
+            RepaymentMethod::Bullet,
+        );
+        assert_eq!(bullet, Fen::from_yuan(1_000));
     }
 
     #[test]
@@ -430,6 +467,7 @@ mod tests {
                 Behaviour::StrategicDefault,
                 &params,
                 period,
+                period == 12,
                 owed,
                 owed,
             );

@@ -117,6 +117,7 @@ impl BankFeed {
                     terms.principal(),
                     terms.annual_rate().units(),
                     terms.term_months(),
+                    terms.method(),
                 ),
                 behaviour: loan.behaviour,
                 params: loan.params,
@@ -271,6 +272,7 @@ fn process(
                 track.behaviour,
                 &track.params,
                 u32::from(period),
+                period == track.term,
                 owed,
                 track.installment,
             ) {
@@ -346,3 +348,6 @@ fn process(
         (_, new) => new,
     };
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,6 +2,8 @@
 //! licence-plate prefixes and how much of the book each holds, plus street addresses with
 //! coordinates jittered around the city centre.
 
+use std::fmt::Write;
+
 use rand::Rng;
 use recoup_core::book::{Address, GeoPoint};
 
@@ -625,7 +627,10 @@ pub(crate) fn home_address<R: Rng>(rng: &mut R, city: &City) -> Address {
     let unit = rng.random_range(1..=6);
     let floor = rng.random_range(1..=33);
     let flat = rng.random_range(1..=4);
-    let text = format!(
+    // Sized up front: Chinese characters take three bytes and `format!` would regrow.
+    let mut text = String::with_capacity(96);
+    let _ = write!(
+        text,
         "{}{district}{street}{number}号{estate}{building}栋{unit}单元{floor}{flat:02}室",
         city.name
     );
@@ -643,7 +648,9 @@ pub(crate) fn work_address<R: Rng>(rng: &mut R, city: &City, home: &Address) -> 
     let prefix = pick(rng, WORK_PREFIXES);
     let place = pick(rng, WORKPLACES);
     let floor = rng.random_range(1..=40);
-    let text = format!(
+    let mut text = String::with_capacity(80);
+    let _ = write!(
+        text,
         "{}{district}{street}{number}号{prefix}{place}{floor}层",
         city.name
     );

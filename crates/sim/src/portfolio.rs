@@ -455,30 +455,24 @@ pub fn generate_portfolio(spec: &PortfolioSpec) -> Vec<SimLoan> {
         return (0..n).map(|k| plan.build(k)).collect();
     }
     let chunk = n.div_ceil(threads);
-    let parts: Vec<Vec<SimLoan>> = std::thread::scope(|scope| {
-        let plan = &plan;
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    (t * chunk..((t + 1) * chunk).min(n))
-                        .map(|k| plan.build(k))
-                        .collect::<Vec<_>>()
-                })
-            })
+    let plan = &plan;
+    let build_range = |t: usize| (t * chunk..((t + 1) * chunk).min(n)).map(|k| plan.build(k));
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads)
+            .map(|t| scope.spawn(move || build_range(t).collect::<Vec<_>>()))
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    let mut loans = Vec::with_capacity(n);
-    for part in parts {
-        loans.extend(part);
-    }
-    loans
+        // The first chunk is built on this thread straight into the final vector, so only the
+        // other chunks are moved once more.
+        let mut loans = Vec::with_capacity(n);
+        loans.extend(build_range(0));
+        for handle in handles {
+            let part = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            loans.extend(part);
+        }
+        loans
+    })
 }
 
 #[cfg(test)]
