@@ -32,6 +32,7 @@ pub enum Behaviour {
 }
 
 impl Behaviour {
+    /// Every behaviour, from best to worst payer.
     pub const ALL: [Behaviour; 6] = [
         Behaviour::OnTime,
         Behaviour::OccasionallyLate,

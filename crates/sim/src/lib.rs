@@ -7,6 +7,8 @@
 //! from what the lender's ledger says is owed. The demo, tests and benchmarks all drive recoup
 //! with it; the same seed always gives the same book and the same feed.
 
+#![warn(missing_docs)]
+
 mod behaviour;
 mod borrowers;
 mod feed;

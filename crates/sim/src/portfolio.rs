@@ -53,7 +53,9 @@ impl PortfolioSpec {
 /// behave (which the lender does not know; the bank feed acts it out).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimLoan {
+    /// The loan as the lender books it: terms, borrower, car, dealer.
     pub booked: BookedLoan,
+    /// How the borrower will repay; hidden from the lender, acted out by [`crate::BankFeed`].
     pub behaviour: Behaviour,
     pub(crate) params: BehaviourParams,
     /// Index into the city table of where the borrower lives.
@@ -365,9 +367,12 @@ impl PortfolioPlan {
 
         let lien_roll = rng.random_range(0..100);
         let lien_lag = rng.random_range(3..=30);
-        let (lien_status, lien_date) = if lien_roll < 4 {
+        // Paperwork for the newest loans is more often still at the vehicle office.
+        let recent = (self.spec.as_of - disbursed).num_days() < 90;
+        let (not_registered_pct, pending_pct) = if recent { (6, 20) } else { (4, 10) };
+        let (lien_status, lien_date) = if lien_roll < not_registered_pct {
             (LienStatus::NotRegistered, None)
-        } else if lien_roll < 10 {
+        } else if lien_roll < pending_pct {
             (LienStatus::Pending, None)
         } else {
             match disbursed.checked_add_days(Days::new(lien_lag)) {
