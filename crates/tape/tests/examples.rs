@@ -92,3 +92,61 @@ bad-loan-tape.csv: row 8, field model_year: model year 2027 is later than 2026, 
         .map(|(row, field)| (row, field.to_string()))
     );
 }
+
+/// The ```csv blocks of a document, in order.
+fn csv_blocks(doc: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs")
+            .join(doc),
+    )
+    .unwrap();
+    text.split("```csv\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_csv_examples_in_the_loan_tape_document_are_valid() {
+    let blocks = csv_blocks("loan-tape.md");
+    assert_eq!(blocks.len(), 2);
+    for block in blocks {
+        read_loans(&block).unwrap_or_else(|e| panic!("{e}\n{block}"));
+    }
+}
+
+/// The ```text blocks of a document, in order.
+fn text_blocks(doc: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs")
+            .join(doc),
+    )
+    .unwrap();
+    text.split("```text\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap().trim_end().to_string())
+        .collect()
+}
+
+#[test]
+fn the_loan_tape_document_shows_the_errors_of_the_bad_example() {
+    let errors = read_loan_tape(&example("bad-loan-tape.csv"), &options()).unwrap_err();
+    assert!(text_blocks("loan-tape.md").contains(&errors.to_string()));
+}
+
+#[test]
+fn the_examples_in_the_bank_file_document_are_true() {
+    for block in csv_blocks("bank-files.md") {
+        read_bank(&block).unwrap_or_else(|e| panic!("{e}\n{block}"));
+    }
+    let text = "key,loan_no,date,type,amount,reason,bank_code\n\
+                ICBC20250515000101,HT2024030015,2025-05-15,debit_success,4389.55,,\n\
+                K2,HT2024030015,2025-06-15,debit_failure,4389.55,,\n\
+                K3,HT2024030015,2025-06-15,counter,10.001,,\n\
+                ICBC20250515000101,HT2024030015,2025-06-16,counter,1,,\n\
+                K5,HT2024030015,2025-06-16,counter,1,insufficient_funds,\n";
+    let errors = read_bank(text).unwrap_err();
+    assert_eq!(text_blocks("bank-files.md"), vec![errors.to_string()]);
+}
