@@ -19,6 +19,8 @@
 //! }
 //! ```
 
+#![warn(missing_docs)]
+
 mod bank_file;
 mod cells;
 mod checks;

@@ -220,7 +220,10 @@ fn parse_loan(r: &mut RowReader, options: &TapeOptions, seen: &mut Seen) -> Opti
             seen.vins.insert(vin.as_str().to_string(), (row, owner));
         }
     }
-    if let Ok(Some(terminal)) = &gps {
+    // The GPS gateway finds the car by terminal id, so a terminal identifies one car among the
+    // loans still secured; a tracker may have moved on from a car whose lien is released.
+    let secured = lien_status != Some(LienStatus::Released);
+    if let (Ok(Some(terminal)), true) = (&gps, secured) {
         if let Some(first) = seen.gps_ids.get(&terminal.terminal_id) {
             r.error(
                 "gps_terminal_id",

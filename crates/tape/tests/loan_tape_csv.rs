@@ -449,7 +449,7 @@ fn one_car_cannot_secure_two_loans() {
 }
 
 #[test]
-fn one_gps_terminal_cannot_be_fitted_to_two_cars() {
+fn one_gps_terminal_cannot_be_fitted_to_two_cars_still_under_lien() {
     let rows = [
         LoanRow::valid(1),
         LoanRow::valid(2).with("gps_terminal_id", "013800000001"),
@@ -462,6 +462,11 @@ fn one_gps_terminal_cannot_be_fitted_to_two_cars() {
             "GPS terminal 013800000001 is already fitted to the car on row 2".to_string()
         )]
     );
+    let moved_from_a_paid_off_car = [
+        LoanRow::valid(1).with("lien_status", "released"),
+        LoanRow::valid(2).with("gps_terminal_id", "013800000001"),
+    ];
+    assert!(read_loans(&loan_csv(&moved_from_a_paid_off_car)).is_ok());
 }
 
 #[test]
