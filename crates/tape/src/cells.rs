@@ -120,7 +120,23 @@ pub(crate) fn excel_number_text(value: f64) -> Option<String> {
 /// Reads a date written `YYYY-MM-DD`, `YYYY/MM/DD` (month and day may have one digit),
 /// `YYYYMMDD` or `YYYY年MM月DD日`.
 pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let text = text.trim();
+    let full = text.trim();
+    // Spreadsheets export date cells as `2024/3/5 0:00`: a midnight time is accepted.
+    let text = match full.split_once(' ') {
+        Some((day, time)) => {
+            let time = time.trim();
+            let midnight = !time.is_empty()
+                && time.contains(':')
+                && time.bytes().all(|b| b == b'0' || b == b':');
+            if !midnight {
+                return Err(format!(
+                    "`{full}` has a time of day; give the date only (YYYY-MM-DD)"
+                ));
+            }
+            day
+        }
+        None => full,
+    };
     let bad = || format!("`{text}` is not a date (expected YYYY-MM-DD, e.g. 2024-03-05)");
     let parts: Vec<&str> = if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
         vec![&text[..4], &text[4..6], &text[6..]]
@@ -358,6 +374,8 @@ mod tests {
             "20240305",
             "2024年3月5日",
             " 2024-3-05 ",
+            "2024/3/5 0:00",
+            "2024-03-05 00:00:00",
         ] {
             assert_eq!(parse_date(text).ok(), d, "{text}");
         }
@@ -365,9 +383,15 @@ mod tests {
             parse_date("2024-02-30"),
             Err("`2024-02-30` is not a real date".to_string())
         );
-        for bad in ["05/03/2024", "2024-03", "abc", "24-3-5", "2024-03-05 10:00"] {
+        for bad in ["05/03/2024", "2024-03", "abc", "24-3-5", "2024-03-05 x"] {
             assert!(parse_date(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_date("2024-03-05 10:00"),
+            Err(
+                "`2024-03-05 10:00` has a time of day; give the date only (YYYY-MM-DD)".to_string()
+            )
+        );
     }
 
     #[test]

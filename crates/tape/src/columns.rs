@@ -126,6 +126,23 @@ impl Columns {
                 );
                 return None;
             }
+            let wanted = normalize(only);
+            let known = specs.iter().any(|spec| {
+                normalize(spec.name) == wanted
+                    || spec.aliases.iter().any(|a| normalize(a) == wanted)
+            });
+            if !known {
+                errors.push(
+                    row,
+                    "",
+                    format!(
+                        "this row holds a single value (`{}`), not the column names: the header \
+                         must be the first row, so remove any title row above it",
+                        only.trim()
+                    ),
+                );
+                return None;
+            }
         }
 
         for (idx, header) in table.header.iter().enumerate() {
@@ -283,6 +300,16 @@ mod tests {
             "column loan_no appears twice (also as `loan_no`)"
         );
         assert_eq!(errors.errors[0].field, "合同号");
+    }
+
+    #[test]
+    fn a_title_row_above_the_header_gets_a_hint() {
+        let errors = resolve(&["2024年3月放款明细", "", ""]).unwrap_err();
+        assert_eq!(
+            errors.to_string(),
+            "t.csv: row 1: this row holds a single value (`2024年3月放款明细`), not the column \
+             names: the header must be the first row, so remove any title row above it"
+        );
     }
 
     #[test]

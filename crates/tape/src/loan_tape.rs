@@ -293,6 +293,10 @@ fn parse_phones(text: &str) -> Result<Vec<Phone>, String> {
         if part.is_empty() {
             continue;
         }
+        if part.contains([',', '，', '、', '/']) {
+            problems.push(format!("`{part}`: separate phone numbers with `;`"));
+            continue;
+        }
         match Phone::parse(part) {
             Ok(phone) if phones.contains(&phone) => {
                 problems.push(format!("{} is listed twice", phone.as_str()));

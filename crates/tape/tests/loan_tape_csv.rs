@@ -283,6 +283,16 @@ const BAD_VALUES: &[(&str, &str, &str)] = &[
         "13801234567 is listed twice",
     ),
     ("phones", ";", "is required but holds no phone number"),
+    (
+        "phones",
+        "13801234567、13911112222",
+        "`13801234567、13911112222`: separate phone numbers with `;`",
+    ),
+    (
+        "disbursement_date",
+        "2024-03-15 09:30",
+        "`2024-03-15 09:30` has a time of day; give the date only (YYYY-MM-DD)",
+    ),
     ("home_address", "", "is required but empty"),
     ("home_lat", "north", "`north` is not a number of degrees"),
     ("home_lat", "91", "latitude 91 is outside -90..90"),
