@@ -244,7 +244,7 @@ impl LoanState {
             || (!has_payments
                 && self.dpd == 0
                 && self.oldest_unpaid_due_date.is_none()
-                && !self.next_due_date.is_some_and(|due| due <= date))
+                && self.next_due_date.is_none_or(|due| due > date))
     }
 }
 

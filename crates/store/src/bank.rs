@@ -268,15 +268,17 @@ async fn insert_records(
     let first_payment_id = max_payment_id + 1;
     let mut entries = Vec::with_capacity(records.len());
     const PAY_COLS: usize = 7;
-    for (chunk_idx, chunk) in payments.chunks(rows_per_statement(PAY_COLS)).enumerate() {
+    let mut next_id = first_payment_id;
+    for chunk in crate::sql::batches(&payments, rows_per_statement(PAY_COLS)) {
         let sql = format!(
             "INSERT INTO payment (id, idempotency_key, loan_id, channel, value_date, amount, posted_at) VALUES {}",
             values_list(PAY_COLS, chunk.len())
         );
         let sql = dialect(backend, &sql);
         let mut query = sqlx::query(&sql);
-        for (offset, (loan_id, payment)) in chunk.iter().enumerate() {
-            let id = first_payment_id + (chunk_idx * rows_per_statement(PAY_COLS) + offset) as i64;
+        for (loan_id, payment) in chunk {
+            let id = next_id;
+            next_id += 1;
             query = query
                 .bind(id)
                 .bind(payment.key.as_str())
@@ -302,7 +304,7 @@ async fn insert_records(
     }
 
     const FAIL_COLS: usize = 7;
-    for chunk in failures.chunks(rows_per_statement(FAIL_COLS)) {
+    for chunk in crate::sql::batches(&failures, rows_per_statement(FAIL_COLS)) {
         let sql = format!(
             "INSERT INTO debit_failure (idempotency_key, loan_id, debit_date, amount_attempted, reason, \
              bank_code, posted_at) VALUES {}",

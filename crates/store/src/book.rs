@@ -370,7 +370,7 @@ async fn insert_loans(
          last_processed) VALUES ",
         crate::rows::LOAN_STATE_WRITE_COLUMNS.join(", ")
     );
-    for chunk in loan_rows.chunks(rows_per_statement(LOAN_COLS)) {
+    for chunk in crate::sql::batches(&loan_rows, rows_per_statement(LOAN_COLS)) {
         let sql = format!("{loan_sql_head}{}", values_list(LOAN_COLS, chunk.len()));
         let sql = dialect(backend, &sql);
         let mut query = sqlx::query(&sql);
@@ -403,7 +403,7 @@ async fn insert_loans(
         .iter()
         .flat_map(|(id, _, _, item)| item.installments.iter().map(move |inst| (*id, inst)))
         .collect();
-    for chunk in installments.chunks(rows_per_statement(INST_COLS)) {
+    for chunk in crate::sql::batches(&installments, rows_per_statement(INST_COLS)) {
         let sql = format!(
             "INSERT INTO installment (loan_id, period, due_date, principal_due, interest_due, \
              principal_paid, interest_paid, paid_off_on) VALUES {}",
@@ -453,7 +453,7 @@ async fn insert_borrowers(
     recorded_at: &str,
 ) -> Result<(), StoreError> {
     const COLS: usize = 11;
-    for chunk in borrowers.chunks(rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(&borrowers, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO borrower (id, national_id, name, phones, home_address, home_lat, home_lng, \
              work_address, work_lat, work_lng, booked_at) VALUES {}",
@@ -489,7 +489,7 @@ async fn insert_borrowers(
                 .map(move |(seq, c)| (*id, seq, c))
         })
         .collect();
-    for chunk in contacts.chunks(rows_per_statement(CONTACT_COLS)) {
+    for chunk in crate::sql::batches(&contacts, rows_per_statement(CONTACT_COLS)) {
         let sql = format!(
             "INSERT INTO emergency_contact (borrower_id, seq, name, relation, phone) VALUES {}",
             values_list(CONTACT_COLS, chunk.len())
@@ -515,7 +515,7 @@ async fn insert_vehicles(
     vehicles: &[(i64, &recoup_core::book::Vehicle)],
 ) -> Result<(), StoreError> {
     const COLS: usize = 11;
-    for chunk in vehicles.chunks(rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(&vehicles, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO vehicle (id, vin, plate, make, model, model_year, price, lien_status, lien_date, \
              gps_terminal_id, gps_protocol) VALUES {}",

@@ -242,9 +242,10 @@ impl Store {
         buckets: &BucketScheme,
     ) -> Result<Chunk, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let sql = format!("SELECT {LOAN_STATE_COLUMNS} FROM loan WHERE id > ? AND {CANDIDATES} ORDER BY id LIMIT ?");
+        let sql = format!("SELECT {LOAN_STATE_COLUMNS} FROM loan WHERE {CANDIDATES} AND id > ? ORDER BY id LIMIT ?");
         let sql = dialect(self.backend, &sql);
-        let rows = bind_candidates_query(sqlx::query(&sql).bind(after_id), date_s)
+        let rows = bind_candidates_query(sqlx::query(&sql), date_s)
+            .bind(after_id)
             .bind(limit as i64)
             .fetch_all(&mut *conn)
             .await?;
@@ -451,11 +452,13 @@ impl Store {
     }
 }
 
-/// The loans end-of-day must look at: not yet processed today, disbursed, and either not idle
-/// (something falls due, or something is overdue) or holding a payment to allocate.
-const CANDIDATES: &str = "(last_processed IS NULL OR last_processed < ?) AND disbursement_date <= ? AND \
-    ((status = 'active' AND (next_due_date <= ? OR oldest_unpaid_due_date IS NOT NULL OR dpd > 0)) \
-     OR EXISTS (SELECT 1 FROM payment p WHERE p.loan_id = loan.id AND p.allocated_on IS NULL AND p.value_date <= ?))";
+/// The loans end-of-day must look at: something falls due, something is overdue, or a payment
+/// waits — each found through its own index, so idle current loans are never read — and not yet
+/// processed today. Binds: date (due), date (payments), date (processed), date (disbursed).
+const CANDIDATES: &str = "id IN (SELECT id FROM loan WHERE next_due_date <= ? \
+     UNION SELECT id FROM loan WHERE oldest_unpaid_due_date IS NOT NULL \
+     UNION SELECT loan_id FROM payment WHERE allocated_on IS NULL AND value_date <= ?) \
+    AND (last_processed IS NULL OR last_processed < ?) AND disbursement_date <= ?";
 
 fn bind_candidates<'q, O>(
     query: sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>>,
@@ -654,7 +657,7 @@ async fn update_loans(
         .enumerate()
         .map(|(idx, col)| format!("{col} = v.column{}", idx + 2))
         .collect();
-    for chunk in loans.chunks(rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(&loans, rows_per_statement(COLS)) {
         let sql = format!(
             "UPDATE loan SET {}, last_processed = v.column20 FROM (VALUES {}) AS v WHERE loan.id = v.column1",
             assignments.join(", "),
@@ -676,7 +679,7 @@ async fn update_installments(
     installments: &[(i64, InstallmentState)],
 ) -> Result<(), StoreError> {
     const COLS: usize = 5;
-    for chunk in installments.chunks(rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(&installments, rows_per_statement(COLS)) {
         let sql = format!(
             "UPDATE installment SET principal_paid = v.column3, interest_paid = v.column4, paid_off_on = v.column5 \
              FROM (VALUES {}) AS v WHERE installment.loan_id = v.column1 AND installment.period = v.column2",
@@ -703,7 +706,7 @@ async fn mark_payments_allocated(
     payment_ids: &[i64],
     date_s: &str,
 ) -> Result<(), StoreError> {
-    for chunk in payment_ids.chunks(1_000) {
+    for chunk in crate::sql::batches(payment_ids, 1_000) {
         let sql = format!(
             "UPDATE payment SET allocated_on = ? WHERE id IN ({})",
             placeholders(chunk.len())
@@ -725,7 +728,7 @@ async fn insert_allocations(
     date_s: &str,
 ) -> Result<(), StoreError> {
     const COLS: usize = 7;
-    for chunk in allocations.chunks(rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(&allocations, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO allocation (loan_id, business_date, payment_id, source, period, component, amount) VALUES {}",
             values_list(COLS, chunk.len())
@@ -759,7 +762,7 @@ async fn insert_bucket_changes(
     date_s: &str,
 ) -> Result<(), StoreError> {
     const COLS: usize = 4;
-    for chunk in changes.chunks(rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(&changes, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO bucket_change (loan_id, business_date, from_bucket, to_bucket) VALUES {}",
             values_list(COLS, chunk.len())

@@ -87,3 +87,37 @@ mod tests {
         assert_eq!(placeholders(3), "?, ?, ?");
     }
 }
+
+/// Splits `items` into slices of a few fixed sizes (`max`, 256, 64, 16, 4, 1), so that
+/// multi-row statements repeat the same SQL text and hit the prepared-statement cache instead
+/// of preparing a new statement for every odd-sized batch.
+pub(crate) fn batches<T>(items: &[T], max: usize) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let mut rest = items;
+    while !rest.is_empty() {
+        let size = [max, 256, 64, 16, 4, 1]
+            .into_iter()
+            .filter(|s| *s <= max.max(1))
+            .find(|s| *s <= rest.len())
+            .unwrap_or(1);
+        let (head, tail) = rest.split_at(size);
+        out.push(head);
+        rest = tail;
+    }
+    out
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    #[test]
+    fn batches_use_few_distinct_sizes_and_cover_everything() {
+        let items: Vec<u32> = (0..1_337).collect();
+        let parts = batches(&items, 1_000);
+        let sizes: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+        assert_eq!(sizes, vec![1_000, 256, 64, 16, 1]);
+        assert_eq!(parts.concat(), items);
+        assert!(batches::<u32>(&[], 10).is_empty());
+    }
+}

@@ -78,7 +78,7 @@ CREATE TABLE loan (
     last_failed_debit_date  TEXT
 );
 -- End-of-day selects the loans that can change today; idle current loans are skipped.
-CREATE INDEX loan_eod_work ON loan (status, next_due_date);
+CREATE INDEX loan_next_due ON loan (next_due_date) WHERE next_due_date IS NOT NULL;
 CREATE INDEX loan_overdue ON loan (oldest_unpaid_due_date) WHERE oldest_unpaid_due_date IS NOT NULL;
 CREATE INDEX loan_borrower ON loan (borrower_id);
 
