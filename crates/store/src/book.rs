@@ -453,7 +453,7 @@ async fn insert_borrowers(
     recorded_at: &str,
 ) -> Result<(), StoreError> {
     const COLS: usize = 11;
-    for chunk in crate::sql::batches(&borrowers, rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(borrowers, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO borrower (id, national_id, name, phones, home_address, home_lat, home_lng, \
              work_address, work_lat, work_lng, booked_at) VALUES {}",
@@ -515,7 +515,7 @@ async fn insert_vehicles(
     vehicles: &[(i64, &recoup_core::book::Vehicle)],
 ) -> Result<(), StoreError> {
     const COLS: usize = 11;
-    for chunk in crate::sql::batches(&vehicles, rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(vehicles, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO vehicle (id, vin, plate, make, model, model_year, price, lien_status, lien_date, \
              gps_terminal_id, gps_protocol) VALUES {}",

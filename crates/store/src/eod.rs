@@ -485,14 +485,16 @@ struct Chunk {
     loans: Vec<ChunkLoan>,
 }
 
+/// An allocation row: loan, payment (none for credit), period, component, amount.
+type AllocationRow = (i64, Option<i64>, Option<u32>, &'static str, i64);
+
 /// Everything a chunk writes, computed before the transaction opens.
 #[derive(Default)]
 struct ChunkOutcome {
     loans: Vec<(i64, LoanState)>,
     installments: Vec<(i64, InstallmentState)>,
     payments_allocated: Vec<i64>,
-    /// (loan, payment or none for credit, period, component, amount)
-    allocations: Vec<(i64, Option<i64>, Option<u32>, &'static str, i64)>,
+    allocations: Vec<AllocationRow>,
     bucket_changes: Vec<(i64, u8, u8)>,
     journal: Vec<(i64, &'static str, String, Option<i64>)>,
     n_events: u64,
@@ -657,7 +659,7 @@ async fn update_loans(
         .enumerate()
         .map(|(idx, col)| format!("{col} = v.column{}", idx + 2))
         .collect();
-    for chunk in crate::sql::batches(&loans, rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(loans, rows_per_statement(COLS)) {
         let sql = format!(
             "UPDATE loan SET {}, last_processed = v.column20 FROM (VALUES {}) AS v WHERE loan.id = v.column1",
             assignments.join(", "),
@@ -679,7 +681,7 @@ async fn update_installments(
     installments: &[(i64, InstallmentState)],
 ) -> Result<(), StoreError> {
     const COLS: usize = 5;
-    for chunk in crate::sql::batches(&installments, rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(installments, rows_per_statement(COLS)) {
         let sql = format!(
             "UPDATE installment SET principal_paid = v.column3, interest_paid = v.column4, paid_off_on = v.column5 \
              FROM (VALUES {}) AS v WHERE installment.loan_id = v.column1 AND installment.period = v.column2",
@@ -724,11 +726,11 @@ async fn mark_payments_allocated(
 async fn insert_allocations(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
-    allocations: &[(i64, Option<i64>, Option<u32>, &'static str, i64)],
+    allocations: &[AllocationRow],
     date_s: &str,
 ) -> Result<(), StoreError> {
     const COLS: usize = 7;
-    for chunk in crate::sql::batches(&allocations, rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(allocations, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO allocation (loan_id, business_date, payment_id, source, period, component, amount) VALUES {}",
             values_list(COLS, chunk.len())
@@ -762,7 +764,7 @@ async fn insert_bucket_changes(
     date_s: &str,
 ) -> Result<(), StoreError> {
     const COLS: usize = 4;
-    for chunk in crate::sql::batches(&changes, rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(changes, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO bucket_change (loan_id, business_date, from_bucket, to_bucket) VALUES {}",
             values_list(COLS, chunk.len())

@@ -27,7 +27,7 @@ pub(crate) async fn append(
     entries: &[JournalEntry],
 ) -> Result<(), StoreError> {
     const COLS: usize = 7;
-    for chunk in crate::sql::batches(&entries, rows_per_statement(COLS)) {
+    for chunk in crate::sql::batches(entries, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO journal (recorded_at, business_date, entity, entity_id, kind, detail, amount) VALUES {}",
             values_list(COLS, chunk.len())

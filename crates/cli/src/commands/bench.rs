@@ -255,8 +255,7 @@ impl InMemoryBook {
     ) -> anyhow::Result<()> {
         let mut payments: HashMap<usize, Vec<PaymentToAllocate>> = HashMap::new();
         for record in records {
-            if let (BankRecord::Payment(p), Some(&idx)) =
-                (record, self.index.get(&record.loan_no().to_string()))
+            if let (BankRecord::Payment(p), Some(&idx)) = (record, self.index.get(record.loan_no()))
             {
                 payments.entry(idx).or_default().push(PaymentToAllocate {
                     payment_id: self.next_payment_id,

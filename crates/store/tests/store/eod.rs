@@ -68,7 +68,11 @@ async fn end_of_day_in_the_store_agrees_with_the_pure_core() {
     for (backend, store, _dir) in stores().await {
         let booked = loan(2, 62_000, d(2026, 1, 5));
         store
-            .book_loans(&[booked.clone()], &BucketScheme::default(), RECORDED_AT)
+            .book_loans(
+                std::slice::from_ref(&booked),
+                &BucketScheme::default(),
+                RECORDED_AT,
+            )
             .await
             .unwrap();
         let pay_on = d(2026, 4, 20);
