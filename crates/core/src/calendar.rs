@@ -27,9 +27,18 @@ pub fn is_month_end(date: NaiveDate) -> bool {
 pub fn add_months_on_day(start: NaiveDate, months: u32, day: u32) -> NaiveDate {
     let total = start.year() * 12 + start.month0() as i32 + months as i32;
     let (year, month) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
-    let first = NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(start);
-    let last_day = month_end(first).day();
-    first.with_day(day.clamp(1, last_day)).unwrap_or(first)
+    // One constructor call per date: schedules build tens of millions of due dates a second.
+    NaiveDate::from_ymd_opt(year, month, day.clamp(1, days_in_month(year, month))).unwrap_or(start)
+}
+
+/// Days in `month` (1–12) of `year`, Gregorian.
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
 }
 
 /// `YYYY-MM` of a date, the key of a month-end snapshot.
@@ -60,5 +69,17 @@ mod tests {
         assert_eq!(month_end(d(2026, 12, 3)), d(2026, 12, 31));
         assert!(is_month_end(d(2024, 2, 29)));
         assert!(!is_month_end(d(2024, 2, 28)));
+    }
+
+    #[test]
+    fn days_in_month_knows_leap_years() {
+        for (year, month) in [(2024, 2), (2100, 2), (2000, 2), (2026, 4), (2026, 12)] {
+            let first = d(year, month, 1);
+            assert_eq!(
+                days_in_month(year, month),
+                month_end(first).day(),
+                "{year}-{month}"
+            );
+        }
     }
 }
