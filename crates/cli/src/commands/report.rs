@@ -60,7 +60,7 @@ fn table(day: &PortfolioDay) -> String {
     );
     let _ = writeln!(
         out,
-        "  NPL ratio ({}+)        {:>20}",
+        "  NPL ratio (from {:<4})  {:>20}",
         s.buckets.label(s.buckets.npl_from()),
         ppm_as_percent(s.npl_ratio_ppm())
     );
