@@ -318,10 +318,18 @@ pub enum DayError {
     NonPositivePayment(Fen),
 }
 
+/// The last due date of the installments [`close_day`] needs on `date`: unpaid installments due
+/// by this date include every one already due and the next one (due dates are at most 31 days
+/// apart), so the shell need not load a loan's whole remaining schedule.
+pub fn installment_window_end(date: NaiveDate) -> NaiveDate {
+    date.checked_add_days(chrono::Days::new(31)).unwrap_or(date)
+}
+
 /// Closes business date `date` for one loan.
 ///
-/// `installments` must hold every installment of the loan that is not fully paid, in period
-/// order, whenever [`LoanState::needs_installments`] is true; otherwise it may be empty.
+/// Whenever [`LoanState::needs_installments`] is true, `installments` must hold, in period
+/// order, every installment of the loan that is not fully paid and falls due on or before
+/// [`installment_window_end`] (more may be given); otherwise it may be empty.
 /// Events are appended to `events`.
 pub fn close_day(
     state: &mut LoanState,

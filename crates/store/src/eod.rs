@@ -14,8 +14,8 @@ use recoup_core::calendar::{is_month_end, month_end, month_key};
 use recoup_core::delinquency::BucketScheme;
 use recoup_core::portfolio::PortfolioSummary;
 use recoup_core::servicing::{
-    close_day, Component, FundsSource, InstallmentState, LedgerPolicy, LoanEvent, LoanState,
-    PaymentToAllocate,
+    close_day, installment_window_end, Component, FundsSource, InstallmentState, LedgerPolicy,
+    LoanEvent, LoanState, PaymentToAllocate,
 };
 use recoup_core::Fen;
 use sqlx::{Any, Row, Transaction};
@@ -292,12 +292,12 @@ impl Store {
             .collect();
         if !needing.is_empty() {
             let sql = format!(
-                "SELECT {INSTALLMENT_COLUMNS} FROM installment WHERE loan_id IN ({}) \
+                "SELECT {INSTALLMENT_COLUMNS} FROM installment WHERE due_date <= ? AND loan_id IN ({}) \
                  AND (principal_paid < principal_due OR interest_paid < interest_due) ORDER BY loan_id, period",
                 placeholders(needing.len())
             );
             let sql = dialect(self.backend, &sql);
-            let mut query = sqlx::query(&sql);
+            let mut query = sqlx::query(&sql).bind(date_text(installment_window_end(date)));
             for id in &needing {
                 query = query.bind(*id);
             }

@@ -44,12 +44,14 @@ impl Harness {
     }
 
     fn close(&mut self, date: NaiveDate, payments: &[PaymentToAllocate]) {
-        // Like end-of-day: pass installments only when asked, and only the unpaid ones.
+        // Like end-of-day: pass installments only when asked.
         let mut unpaid: Vec<InstallmentState> =
             if self.state.needs_installments(date, !payments.is_empty()) {
+                // Exactly the window end-of-day loads: unpaid and due by the window's end.
+                let window_end = installment_window_end(date);
                 self.installments
                     .iter()
-                    .filter(|i| !i.is_paid())
+                    .filter(|i| !i.is_paid() && i.due_date <= window_end)
                     .copied()
                     .collect()
             } else {
