@@ -179,6 +179,10 @@ pub enum BenchCommand {
         /// Loans per transaction.
         #[arg(long = "chunk-size", default_value_t = 5_000)]
         chunk_size: usize,
+        /// The business date timed; the book is seasoned up to the day before. The default, the
+        /// 10th, is one of the heavy days: many lenders fix repayment on the 5th/10th/15th/20th.
+        #[arg(long, default_value = "2026-11-10")]
+        date: NaiveDate,
     },
     /// Schedules generated per second on one core.
     Schedule {

@@ -22,7 +22,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let settings = config::Settings::load(cli.config.as_deref())?;
+    // The calculator needs no settings, so a broken recoup.toml does not stop it.
+    if let Command::Schedule(args) = &cli.command {
+        return commands::schedule::run(args);
+    }
+    let settings = match config::Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return Ok(ExitCode::from(1));
+        }
+    };
     runtime.block_on(async move {
         match cli.command {
             Command::Schedule(args) => commands::schedule::run(&args),

@@ -659,9 +659,13 @@ async fn update_loans(
         .enumerate()
         .map(|(idx, col)| format!("{col} = v.column{}", idx + 2))
         .collect();
+    let mut updated = 0;
     for chunk in crate::sql::batches(loans, rows_per_statement(COLS)) {
+        // The last_processed condition makes a second, concurrent run of the same date update
+        // nothing it should not: its chunk then comes up short and is rolled back.
         let sql = format!(
-            "UPDATE loan SET {}, last_processed = v.column20 FROM (VALUES {}) AS v WHERE loan.id = v.column1",
+            "UPDATE loan SET {}, last_processed = v.column20 FROM (VALUES {}) AS v WHERE loan.id = v.column1 \
+             AND (loan.last_processed IS NULL OR loan.last_processed < v.column20)",
             assignments.join(", "),
             values_list(COLS, chunk.len())
         );
@@ -670,7 +674,14 @@ async fn update_loans(
         for (id, state) in chunk {
             query = bind_state(query.bind(*id), state, buckets).bind(date_s);
         }
-        query.execute(&mut **tx).await?;
+        updated += query.execute(&mut **tx).await?.rows_affected();
+    }
+    if updated != loans.len() as u64 {
+        return Err(StoreError::EodRefused {
+            date: crate::sql::parse_date(date_s)?,
+            reason: "another end-of-day run processed some of the same loans; run one at a time"
+                .into(),
+        });
     }
     Ok(())
 }

@@ -38,6 +38,7 @@ pub async fn run(
             loans,
             seed,
             chunk_size,
+            date,
         } => {
             let url = if database_url == recoup_store::DEFAULT_DATABASE_URL {
                 for suffix in ["", "-wal", "-shm"] {
@@ -47,7 +48,7 @@ pub async fn run(
             } else {
                 database_url
             };
-            bench_eod(url, settings, *loans, *seed, *chunk_size).await
+            bench_eod(url, settings, *loans, *seed, *chunk_size, *date).await
         }
     }
 }
@@ -86,9 +87,9 @@ async fn bench_eod(
     n_loans: usize,
     seed: u64,
     chunk_size: usize,
+    bench_date: NaiveDate,
 ) -> anyhow::Result<ExitCode> {
-    let bench_date = NaiveDate::from_ymd_opt(2026, 11, 2).context("date")?;
-    let season_until = NaiveDate::from_ymd_opt(2026, 11, 1).context("date")?;
+    let season_until = bench_date.pred_opt().context("date")?;
     let store = open_store(url).await?;
     if store.loan_count().await? != 0 {
         anyhow::bail!(

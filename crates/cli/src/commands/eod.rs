@@ -44,7 +44,12 @@ pub async fn run(
     drop(observer);
     match result {
         Ok(reports) if reports.is_empty() => {
-            println!("business date {date} is already closed; nothing to do");
+            match store.last_closed_date().await? {
+                Some(last) => {
+                    println!("business dates up to {last} are closed; {date} needs nothing")
+                }
+                None => println!("no business date to close up to {date}"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Ok(reports) => {

@@ -158,3 +158,33 @@ fn bad_calculator_input_names_the_flag() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--start"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_broken_recoup_toml_is_bad_input_but_does_not_stop_the_calculator() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("recoup.toml"),
+        "[ledger]\nday_count = 300\n",
+    )
+    .unwrap();
+    let out = recoup(dir.path(), &["report", "portfolio"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("day_count"), "{}", stderr(&out));
+    let out = recoup(
+        dir.path(),
+        &[
+            "schedule",
+            "--principal",
+            "1000",
+            "--annual-rate",
+            "6",
+            "--term",
+            "2",
+            "--method",
+            "bullet",
+            "--start",
+            "2026-01-01",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
