@@ -15,7 +15,7 @@ use recoup_core::delinquency::BucketScheme;
 use recoup_core::portfolio::PortfolioSummary;
 use recoup_core::servicing::{
     close_day, installment_window_end, Component, FundsSource, InstallmentState, LedgerPolicy,
-    LoanEvent, LoanState, PaymentToAllocate,
+    LoanEvent, LoanState, LoanStatus, PaymentToAllocate,
 };
 use recoup_core::Fen;
 use sqlx::{Any, Row, Transaction};
@@ -46,7 +46,11 @@ impl Default for EodOptions {
 
 /// Receives progress from a run (the CLI draws a progress bar from it).
 pub trait EodObserver: Sync {
-    /// A business date starts; `loans` can change today.
+    /// Whether [`EodObserver::date_started`] needs the number of loans (counting costs a query).
+    fn wants_totals(&self) -> bool {
+        true
+    }
+    /// A business date starts; `loans` can change today (0 when totals are not wanted).
     fn date_started(&self, _date: NaiveDate, _loans: u64) {}
     /// `loans` more loans were committed.
     fn loans_done(&self, _loans: u64) {}
@@ -55,7 +59,11 @@ pub trait EodObserver: Sync {
 
 /// Observes nothing.
 pub struct Quiet;
-impl EodObserver for Quiet {}
+impl EodObserver for Quiet {
+    fn wants_totals(&self) -> bool {
+        false
+    }
+}
 
 /// What one business date's run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,15 +197,19 @@ impl Store {
         .execute(&self.pool)
         .await?;
 
-        let candidates: i64 = {
+        let candidates: i64 = if observer.wants_totals() {
             let sql = format!("SELECT COUNT(*) FROM loan WHERE {CANDIDATES}");
             let sql = dialect(self.backend, &sql);
             bind_candidates(sqlx::query_scalar(&sql), &date_s)
                 .fetch_one(&self.pool)
                 .await?
+        } else {
+            0
         };
         observer.date_started(date, candidates.max(0) as u64);
 
+        // The day's waiting payments are few: read them once, not once per chunk.
+        let mut pending = self.pending_payments(&date_s).await?;
         let mut report = EodReport {
             date,
             already_closed: false,
@@ -205,20 +217,24 @@ impl Store {
             events: 0,
         };
         let mut after_id = 0_i64;
+        let limit = options.chunk_size.max(1);
         loop {
             let chunk = self
                 .load_chunk(
                     date,
                     &date_s,
                     after_id,
-                    options.chunk_size.max(1),
+                    limit,
                     &policy.buckets,
+                    &mut pending,
                 )
                 .await?;
             let Some(last) = chunk.loans.last() else {
                 break;
             };
             after_id = last.id;
+            // A short chunk is the last one: no need to ask again for nothing.
+            let is_last_chunk = chunk.loans.len() < limit;
             let outcome = process_chunk(chunk, date, policy)?;
             let n_loans = outcome.loans.len() as u64;
             report.events += outcome.n_events;
@@ -226,11 +242,45 @@ impl Store {
             self.write_chunk(&outcome, date, &date_s, &policy.buckets, recorded_at)
                 .await?;
             observer.loans_done(n_loans);
+            if is_last_chunk {
+                break;
+            }
         }
         self.finish_date(date, &date_s, &policy.buckets, recorded_at)
             .await?;
         observer.date_finished(&report);
         Ok(report)
+    }
+
+    /// Payments waiting for allocation on `date`, by loan, in allocation order.
+    async fn pending_payments(
+        &self,
+        date_s: &str,
+    ) -> Result<HashMap<i64, Vec<PaymentToAllocate>>, StoreError> {
+        let sql = dialect(
+            self.backend,
+            "SELECT id, loan_id, amount, value_date FROM payment WHERE allocated_on IS NULL AND value_date <= ?",
+        );
+        // Sorted here, not in SQL: an ORDER BY would lead the planner past the partial index
+        // into a scan of every payment ever posted.
+        let mut rows: Vec<(i64, i64, i64, String)> = Vec::new();
+        let mut pending: HashMap<i64, Vec<PaymentToAllocate>> = HashMap::new();
+        for row in sqlx::query(&sql).bind(date_s).fetch_all(&self.pool).await? {
+            rows.push((
+                row.try_get(1)?,
+                row.try_get(0)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+            ));
+        }
+        rows.sort_by(|a, b| (a.0, &a.3, a.1).cmp(&(b.0, &b.3, b.1)));
+        for (loan_id, payment_id, amount, _) in rows {
+            pending.entry(loan_id).or_default().push(PaymentToAllocate {
+                payment_id,
+                amount: Fen::new(amount),
+            });
+        }
+        Ok(pending)
     }
 
     async fn load_chunk(
@@ -240,9 +290,13 @@ impl Store {
         after_id: i64,
         limit: usize,
         buckets: &BucketScheme,
+        pending: &mut HashMap<i64, Vec<PaymentToAllocate>>,
     ) -> Result<Chunk, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let sql = format!("SELECT {LOAN_STATE_COLUMNS} FROM loan WHERE {CANDIDATES} AND id > ? ORDER BY id LIMIT ?");
+        let sql = format!(
+            "SELECT {LOAN_STATE_COLUMNS}, CASE WHEN counted_on IS NULL THEN 0 ELSE 1 END \
+             FROM loan WHERE {CANDIDATES} AND id > ? ORDER BY id LIMIT ?"
+        );
         let sql = dialect(self.backend, &sql);
         let rows = bind_candidates_query(sqlx::query(&sql), date_s)
             .bind(after_id)
@@ -252,45 +306,24 @@ impl Store {
         let mut loans = Vec::with_capacity(rows.len());
         for row in &rows {
             let (id, state) = loan_state_from_row(row, buckets)?;
+            let counted: i64 = row.try_get(22)?;
+            let payments = pending.remove(&id).unwrap_or_default();
             loans.push(ChunkLoan {
                 id,
                 state,
                 installments: Vec::new(),
-                payments: Vec::new(),
+                payments,
+                counted: counted == 1,
             });
         }
-        if loans.is_empty() {
-            return Ok(Chunk { loans });
-        }
-        let index: HashMap<i64, usize> = loans.iter().enumerate().map(|(i, l)| (l.id, i)).collect();
-
-        let ids: Vec<i64> = loans.iter().map(|l| l.id).collect();
-        let sql = format!(
-            "SELECT id, loan_id, amount FROM payment WHERE allocated_on IS NULL AND value_date <= ? \
-             AND loan_id IN ({}) ORDER BY loan_id, value_date, id",
-            placeholders(ids.len())
-        );
-        let sql = dialect(self.backend, &sql);
-        let mut query = sqlx::query(&sql).bind(date_s);
-        for id in &ids {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            let loan_id: i64 = row.try_get(1)?;
-            if let Some(&idx) = index.get(&loan_id) {
-                loans[idx].payments.push(PaymentToAllocate {
-                    payment_id: row.try_get(0)?,
-                    amount: Fen::new(row.try_get(2)?),
-                });
-            }
-        }
-
         let needing: Vec<i64> = loans
             .iter()
             .filter(|l| l.state.needs_installments(date, !l.payments.is_empty()))
             .map(|l| l.id)
             .collect();
         if !needing.is_empty() {
+            let index: HashMap<i64, usize> =
+                loans.iter().enumerate().map(|(i, l)| (l.id, i)).collect();
             let sql = format!(
                 "SELECT {INSTALLMENT_COLUMNS} FROM installment WHERE due_date <= ? AND loan_id IN ({}) \
                  AND (principal_paid < principal_due OR interest_paid < interest_due) ORDER BY loan_id, period",
@@ -326,6 +359,7 @@ impl Store {
         mark_payments_allocated(&mut tx, backend, &outcome.payments_allocated, date_s).await?;
         insert_allocations(&mut tx, backend, &outcome.allocations, date_s).await?;
         insert_bucket_changes(&mut tx, backend, &outcome.bucket_changes, buckets, date_s).await?;
+        add_portfolio_deltas(&mut tx, backend, &outcome.portfolio_deltas, buckets, date_s).await?;
         let entries: Vec<JournalEntry> = outcome
             .journal
             .iter()
@@ -361,24 +395,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let backend = self.backend;
         let mut tx = self.pool.begin().await?;
-        let sql = dialect(
-            backend,
-            "SELECT bucket, COUNT(*), CAST(SUM(principal_outstanding) AS BIGINT), \
-             CAST(SUM(arrears_principal + arrears_interest + fees_balance + penalty_balance) AS BIGINT) \
-             FROM loan WHERE status = 'active' AND disbursement_date <= ? GROUP BY bucket",
-        );
-        let mut summary = PortfolioSummary::new(buckets.clone());
-        for row in sqlx::query(&sql).bind(date_s).fetch_all(&mut *tx).await? {
-            let label: String = row.try_get(0)?;
-            let loans: i64 = row.try_get(1)?;
-            let idx = buckets.index_of(&label).unwrap_or(0);
-            summary.add(
-                idx,
-                loans.max(0) as u64,
-                Fen::new(row.try_get(2)?),
-                Fen::new(row.try_get(3)?),
-            );
-        }
+        let summary = portfolio_for(&mut tx, backend, date, date_s, buckets).await?;
         let sql = format!(
             "INSERT INTO portfolio_day (business_date, bucket, bucket_order, loans, principal_outstanding, arrears) \
              VALUES {}",
@@ -479,6 +496,16 @@ struct ChunkLoan {
     state: LoanState,
     installments: Vec<InstallmentState>,
     payments: Vec<PaymentToAllocate>,
+    /// Whether an earlier business date's portfolio figures already count the loan.
+    counted: bool,
+}
+
+/// Change to one bucket's portfolio figures: loans, principal, arrears.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct BucketDelta {
+    loans: i64,
+    principal: i64,
+    arrears: i64,
 }
 
 struct Chunk {
@@ -496,6 +523,7 @@ struct ChunkOutcome {
     payments_allocated: Vec<i64>,
     allocations: Vec<AllocationRow>,
     bucket_changes: Vec<(i64, u8, u8)>,
+    portfolio_deltas: HashMap<u8, BucketDelta>,
     journal: Vec<(i64, &'static str, String, Option<i64>)>,
     n_events: u64,
 }
@@ -510,6 +538,7 @@ fn process_chunk(
     for mut loan in chunk.loans {
         events.clear();
         let before = loan.installments.clone();
+        let state_before = loan.state.clone();
         close_day(
             &mut loan.state,
             &mut loan.installments,
@@ -533,6 +562,18 @@ fn process_chunk(
         outcome.n_events += events.len() as u64;
         for event in &events {
             record_event(&mut outcome, loan.id, event, &policy.buckets);
+        }
+        if loan.counted {
+            // Loans counted before move between buckets and balances; new ones are added whole
+            // when the date closes.
+            for (state, sign) in [(&state_before, -1), (&loan.state, 1)] {
+                if state.status == LoanStatus::Active {
+                    let delta = outcome.portfolio_deltas.entry(state.bucket).or_default();
+                    delta.loans += sign;
+                    delta.principal += sign * state.principal_outstanding.get();
+                    delta.arrears += sign * state.total_arrears().get();
+                }
+            }
         }
         outcome.loans.push((loan.id, loan.state));
     }
@@ -792,4 +833,129 @@ async fn insert_bucket_changes(
         query.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// Adds a chunk's changes to the date's running portfolio deltas (in the chunk's transaction).
+async fn add_portfolio_deltas(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    deltas: &HashMap<u8, BucketDelta>,
+    buckets: &BucketScheme,
+    date_s: &str,
+) -> Result<(), StoreError> {
+    let sql = dialect(
+        backend,
+        "INSERT INTO eod_delta (business_date, bucket, loans, principal_outstanding, arrears) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (business_date, bucket) DO UPDATE SET loans = eod_delta.loans + excluded.loans, \
+         principal_outstanding = eod_delta.principal_outstanding + excluded.principal_outstanding, \
+         arrears = eod_delta.arrears + excluded.arrears",
+    );
+    let mut ordered: Vec<(&u8, &BucketDelta)> = deltas.iter().collect();
+    ordered.sort_by_key(|(bucket, _)| **bucket);
+    for (bucket, delta) in ordered {
+        if *delta == BucketDelta::default() {
+            continue;
+        }
+        sqlx::query(&sql)
+            .bind(date_s)
+            .bind(buckets.label(*bucket))
+            .bind(delta.loans)
+            .bind(delta.principal)
+            .bind(delta.arrears)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The portfolio on `date`: the previous business date's figures, plus the changes the date's
+/// chunks recorded, plus loans entering the book — so closing a date never reads every loan.
+/// Without the previous date's figures (the first run, or a changed bucket scheme) it counts
+/// the whole book once.
+async fn portfolio_for(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    date: NaiveDate,
+    date_s: &str,
+    buckets: &BucketScheme,
+) -> Result<PortfolioSummary, StoreError> {
+    let mut summary = PortfolioSummary::new(buckets.clone());
+    let previous = date.pred_opt().map(date_text).unwrap_or_default();
+    let rows = sqlx::query(&dialect(
+        backend,
+        "SELECT bucket, loans, principal_outstanding, arrears FROM portfolio_day WHERE business_date = ?",
+    ))
+    .bind(&previous)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut incremental = !rows.is_empty();
+    for row in &rows {
+        let label: String = row.try_get(0)?;
+        let Some(idx) = buckets.index_of(&label) else {
+            incremental = false;
+            break;
+        };
+        let loans: i64 = row.try_get(1)?;
+        summary.add(
+            idx,
+            loans.max(0) as u64,
+            Fen::new(row.try_get(2)?),
+            Fen::new(row.try_get(3)?),
+        );
+    }
+    let source = if incremental {
+        let deltas = sqlx::query(&dialect(
+            backend,
+            "SELECT bucket, loans, principal_outstanding, arrears FROM eod_delta WHERE business_date = ?",
+        ))
+        .bind(date_s)
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in deltas {
+            let label: String = row.try_get(0)?;
+            let idx = buckets.index_of(&label).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "portfolio change for unknown bucket `{label}` on {date}"
+                ))
+            })?;
+            let line = &mut summary.by_bucket[usize::from(idx)];
+            let loans: i64 = row.try_get(1)?;
+            line.loans = (line.loans as i64 + loans).max(0) as u64;
+            line.principal_outstanding += Fen::new(row.try_get(2)?);
+            line.arrears += Fen::new(row.try_get(3)?);
+        }
+        "status = 'active' AND counted_on IS NULL AND disbursement_date <= ?"
+    } else {
+        summary = PortfolioSummary::new(buckets.clone());
+        "status = 'active' AND disbursement_date <= ?"
+    };
+    let sql = format!(
+        "SELECT bucket, COUNT(*), CAST(SUM(principal_outstanding) AS BIGINT), \
+         CAST(SUM(arrears_principal + arrears_interest + fees_balance + penalty_balance) AS BIGINT) \
+         FROM loan WHERE {source} GROUP BY bucket"
+    );
+    for row in sqlx::query(&dialect(backend, &sql))
+        .bind(date_s)
+        .fetch_all(&mut **tx)
+        .await?
+    {
+        let label: String = row.try_get(0)?;
+        let loans: i64 = row.try_get(1)?;
+        let idx = buckets.index_of(&label).unwrap_or(0);
+        summary.add(
+            idx,
+            loans.max(0) as u64,
+            Fen::new(row.try_get(2)?),
+            Fen::new(row.try_get(3)?),
+        );
+    }
+    sqlx::query(&dialect(
+        backend,
+        "UPDATE loan SET counted_on = ? WHERE counted_on IS NULL AND disbursement_date <= ?",
+    ))
+    .bind(date_s)
+    .bind(date_s)
+    .execute(&mut **tx)
+    .await?;
+    Ok(summary)
 }

@@ -79,7 +79,8 @@ impl Store {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                          PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                         PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;",
+                         PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; \
+                         PRAGMA wal_autocheckpoint = 16384; PRAGMA mmap_size = 1073741824;",
                         )
                         .await?;
                         Ok(())

@@ -135,13 +135,18 @@ async fn build(
     let recorded_at = settings.now_text();
     let options = EodOptions::default();
     let mut date = first_day;
+    // Where the demo's time goes, for `-v`: booking, quoting, bank files, end-of-day.
+    let mut spent = [std::time::Duration::ZERO; 4];
     while date <= last_day {
         bar.set_message(date.to_string());
+        let phase = Instant::now();
         if let Some(loans) = by_day.remove(&date) {
             store
                 .book_loans(&loans, &settings.policy.buckets, &recorded_at)
                 .await?;
         }
+        spent[0] += phase.elapsed();
+        let phase = Instant::now();
         let to_quote = feed.loans_to_quote(date);
         let owed: HashMap<String, Fen> = if to_quote.is_empty() {
             HashMap::new()
@@ -150,16 +155,28 @@ async fn build(
             store.amounts_owed(date, &refs).await?
         };
         let records = feed.records_for(date, &owed);
+        spent[1] += phase.elapsed();
+        let phase = Instant::now();
         if !records.is_empty() {
             store.post_bank_records(&records, &recorded_at).await?;
         }
+        spent[2] += phase.elapsed();
+        let phase = Instant::now();
         store
             .close_business_date(date, &settings.policy, &options, &Quiet, &recorded_at)
             .await?;
+        spent[3] += phase.elapsed();
         bar.inc(1);
         let Some(next) = date.succ_opt() else { break };
         date = next;
     }
     bar.finish_and_clear();
+    tracing::info!(
+        booking_s = spent[0].as_secs_f64(),
+        quoting_s = spent[1].as_secs_f64(),
+        bank_files_s = spent[2].as_secs_f64(),
+        end_of_day_s = spent[3].as_secs_f64(),
+        "demo history built"
+    );
     Ok(last_day)
 }

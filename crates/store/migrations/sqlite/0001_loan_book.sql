@@ -75,12 +75,15 @@ CREATE TABLE loan (
     paid_off_on             TEXT,
     last_processed          TEXT,
     failed_debits           INTEGER NOT NULL DEFAULT 0,
-    last_failed_debit_date  TEXT
+    last_failed_debit_date  TEXT,
+    -- The business date whose portfolio figures first counted the loan.
+    counted_on              TEXT
 );
 -- End-of-day selects the loans that can change today; idle current loans are skipped.
 CREATE INDEX loan_next_due ON loan (next_due_date) WHERE next_due_date IS NOT NULL;
 CREATE INDEX loan_overdue ON loan (oldest_unpaid_due_date) WHERE oldest_unpaid_due_date IS NOT NULL;
 CREATE INDEX loan_borrower ON loan (borrower_id);
+CREATE INDEX loan_uncounted ON loan (disbursement_date) WHERE counted_on IS NULL;
 
 CREATE TABLE installment (
     loan_id         INTEGER NOT NULL REFERENCES loan(id),
@@ -105,7 +108,9 @@ CREATE TABLE payment (
     allocated_on    TEXT
 );
 CREATE INDEX payment_loan ON payment (loan_id, value_date);
-CREATE INDEX payment_pending ON payment (loan_id) WHERE allocated_on IS NULL;
+-- Both tiny: they hold only payments not yet allocated.
+CREATE INDEX payment_pending ON payment (value_date, loan_id) WHERE allocated_on IS NULL;
+CREATE INDEX payment_pending_loan ON payment (loan_id) WHERE allocated_on IS NULL;
 
 CREATE TABLE debit_failure (
     id               INTEGER PRIMARY KEY,
@@ -160,6 +165,16 @@ CREATE TABLE portfolio_day (
     arrears                 INTEGER NOT NULL,
     PRIMARY KEY (business_date, bucket)
 ) WITHOUT ROWID;
+
+-- Changes to the portfolio figures made by each committed chunk of a business date.
+CREATE TABLE eod_delta (
+    business_date           TEXT NOT NULL,
+    bucket                  TEXT NOT NULL,
+    loans                   INTEGER NOT NULL,
+    principal_outstanding   INTEGER NOT NULL,
+    arrears                 INTEGER NOT NULL,
+    PRIMARY KEY (business_date, bucket)
+);
 
 CREATE TABLE eod_run (
     business_date   TEXT PRIMARY KEY,

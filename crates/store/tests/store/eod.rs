@@ -326,3 +326,94 @@ async fn month_ends_keep_snapshots_for_roll_rates_and_the_portfolio_for_each_dat
         let _: Option<StoreError> = None;
     }
 }
+
+/// The whole book counted the slow way, for checking the incremental figures.
+async fn counted_the_slow_way(store: &Store, date: NaiveDate) -> Vec<(String, i64, i64, i64)> {
+    use sqlx::Row;
+    let sql = "SELECT bucket, COUNT(*), CAST(SUM(principal_outstanding) AS BIGINT), \
+               CAST(SUM(arrears_principal + arrears_interest + fees_balance + penalty_balance) AS BIGINT) \
+               FROM loan WHERE status = 'active' AND disbursement_date <= $1 GROUP BY bucket ORDER BY bucket";
+    let sql = if store.backend() == recoup_store::Backend::Sqlite {
+        sql.replace("$1", "?")
+    } else {
+        sql.to_string()
+    };
+    sqlx::query(&sql)
+        .bind(date.to_string())
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.get::<String, _>(0),
+                r.get::<i64, _>(1),
+                r.get::<i64, _>(2),
+                r.get::<i64, _>(3),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_daily_portfolio_figures_equal_a_full_count_of_the_book() {
+    for (backend, store, _dir) in stores().await {
+        small_book(&store, 12).await;
+        run_days(
+            &store,
+            d(2026, 1, 6),
+            d(2026, 4, 15),
+            &EodOptions { chunk_size: 4 },
+        )
+        .await;
+        // A loan booked late with an earlier disbursement date enters the figures when booked.
+        store
+            .book_loans(
+                &[loan(40, 90_000, d(2026, 2, 1))],
+                &BucketScheme::default(),
+                RECORDED_AT,
+            )
+            .await
+            .unwrap();
+        run_days(
+            &store,
+            d(2026, 4, 16),
+            d(2026, 5, 20),
+            &EodOptions { chunk_size: 4 },
+        )
+        .await;
+        for date in [d(2026, 4, 15), d(2026, 5, 20)] {
+            let day = store
+                .portfolio_on(date, &BucketScheme::default())
+                .await
+                .unwrap()
+                .unwrap();
+            let mut incremental: Vec<(String, i64, i64, i64)> = day
+                .summary
+                .by_bucket
+                .iter()
+                .enumerate()
+                .filter(|(_, line)| line.loans > 0)
+                .map(|(idx, line)| {
+                    (
+                        day.summary.buckets.label(idx as u8).to_string(),
+                        line.loans as i64,
+                        line.principal_outstanding.get(),
+                        line.arrears.get(),
+                    )
+                })
+                .collect();
+            incremental.sort();
+            if date == d(2026, 5, 20) {
+                assert_eq!(
+                    counted_the_slow_way(&store, date).await,
+                    incremental,
+                    "{backend} on {date}"
+                );
+                assert_eq!(day.summary.loans(), 13, "{backend}");
+            } else {
+                assert_eq!(day.summary.loans(), 12, "{backend}");
+            }
+        }
+    }
+}
