@@ -259,26 +259,27 @@ impl Store {
     ) -> Result<HashMap<i64, Vec<PaymentToAllocate>>, StoreError> {
         let sql = dialect(
             self.backend,
-            "SELECT id, loan_id, amount, value_date FROM payment WHERE allocated_on IS NULL AND value_date <= ?",
+            "SELECT loan_id, value_date, idempotency_key, id, amount FROM payment \
+             WHERE allocated_on IS NULL AND value_date <= ?",
         );
         // Sorted here, not in SQL: an ORDER BY would lead the planner past the partial index
-        // into a scan of every payment ever posted.
-        let mut rows: Vec<(i64, i64, i64, String)> = Vec::new();
-        let mut pending: HashMap<i64, Vec<PaymentToAllocate>> = HashMap::new();
+        // into a scan of every payment ever posted. Value date then key, never the surrogate id,
+        // so the same records allocate the same way in whatever order they were imported.
+        let mut rows: Vec<(i64, String, String, i64, i64)> = Vec::new();
         for row in sqlx::query(&sql).bind(date_s).fetch_all(&self.pool).await? {
-            rows.push((
-                row.try_get(1)?,
-                row.try_get(0)?,
-                row.try_get(2)?,
-                row.try_get(3)?,
-            ));
+            let loan_id: i64 = row.try_get(0)?;
+            let value_date: String = row.try_get(1)?;
+            let key: String = row.try_get(2)?;
+            rows.push((loan_id, value_date, key, row.try_get(3)?, row.try_get(4)?));
         }
-        rows.sort_by(|a, b| (a.0, &a.3, a.1).cmp(&(b.0, &b.3, b.1)));
-        for (loan_id, payment_id, amount, _) in rows {
-            pending.entry(loan_id).or_default().push(PaymentToAllocate {
+        rows.sort();
+        let mut pending: HashMap<i64, Vec<PaymentToAllocate>> = HashMap::new();
+        for (loan_id, _, _, payment_id, amount) in rows {
+            let payment = PaymentToAllocate {
                 payment_id,
                 amount: Fen::new(amount),
-            });
+            };
+            pending.entry(loan_id).or_default().push(payment);
         }
         Ok(pending)
     }

@@ -5,3 +5,4 @@ mod bank;
 mod book;
 mod eod;
 mod fixtures;
+mod idempotency;
