@@ -455,8 +455,8 @@ async fn insert_borrowers(
     const COLS: usize = 11;
     for chunk in crate::sql::batches(borrowers, rows_per_statement(COLS)) {
         let sql = format!(
-            "INSERT INTO borrower (id, national_id, name, phones, home_address, home_lat, home_lng, \
-             work_address, work_lat, work_lng, booked_at) VALUES {}",
+            "INSERT INTO borrower (id, national_id, name, phones, home_address, home_lat_e6, home_lng_e6, \
+             work_address, work_lat_e6, work_lng_e6, booked_at) VALUES {}",
             values_list(COLS, chunk.len())
         );
         let sql = dialect(backend, &sql);
@@ -470,11 +470,17 @@ async fn insert_borrowers(
                 .bind(borrower.name.as_str())
                 .bind(phones.join(";"))
                 .bind(borrower.home.text.as_str())
-                .bind(borrower.home.location.map(|g| g.lat()))
-                .bind(borrower.home.location.map(|g| g.lng()))
+                .bind(borrower.home.location.map(|g| micro_degrees(g.lat())))
+                .bind(borrower.home.location.map(|g| micro_degrees(g.lng())))
                 .bind(work.map(|w| w.text.as_str()))
-                .bind(work.and_then(|w| w.location).map(|g| g.lat()))
-                .bind(work.and_then(|w| w.location).map(|g| g.lng()))
+                .bind(
+                    work.and_then(|w| w.location)
+                        .map(|g| micro_degrees(g.lat())),
+                )
+                .bind(
+                    work.and_then(|w| w.location)
+                        .map(|g| micro_degrees(g.lng())),
+                )
                 .bind(recorded_at);
         }
         query.execute(&mut **tx).await?;
@@ -540,4 +546,10 @@ async fn insert_vehicles(
         query.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// Degrees as integer micro-degrees (about 0.1 m), the stored form of coordinates. Integers
+/// also sidestep sqlx's `Any` driver, which sends a NULL double to PostgreSQL as a float4.
+fn micro_degrees(degrees: f64) -> i64 {
+    (degrees * 1_000_000.0).round() as i64
 }

@@ -2,17 +2,18 @@
 -- bank records, allocations, delinquency history, EOD runs and the journal.
 -- Dates are ISO-8601 text (YYYY-MM-DD), money is integer fen, rates are units of 1e-8.
 
+-- Coordinates are integer micro-degrees (WGS-84 × 10⁶).
 CREATE TABLE borrower (
     id              BIGINT PRIMARY KEY,
     national_id     TEXT NOT NULL UNIQUE,
     name            TEXT NOT NULL,
     phones          TEXT NOT NULL,
     home_address    TEXT NOT NULL,
-    home_lat        DOUBLE PRECISION,
-    home_lng        DOUBLE PRECISION,
+    home_lat_e6 BIGINT,
+    home_lng_e6 BIGINT,
     work_address    TEXT,
-    work_lat        DOUBLE PRECISION,
-    work_lng        DOUBLE PRECISION,
+    work_lat_e6 BIGINT,
+    work_lng_e6 BIGINT,
     booked_at       TEXT NOT NULL
 );
 

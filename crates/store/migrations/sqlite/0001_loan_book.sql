@@ -2,17 +2,18 @@
 -- bank records, allocations, delinquency history, EOD runs and the journal.
 -- Dates are ISO-8601 text (YYYY-MM-DD), money is integer fen, rates are units of 1e-8.
 
+-- Coordinates are integer micro-degrees (WGS-84 × 10⁶).
 CREATE TABLE borrower (
     id              INTEGER PRIMARY KEY,
     national_id     TEXT NOT NULL UNIQUE,
     name            TEXT NOT NULL,
     phones          TEXT NOT NULL,
     home_address    TEXT NOT NULL,
-    home_lat        REAL,
-    home_lng        REAL,
+    home_lat_e6 INTEGER,
+    home_lng_e6 INTEGER,
     work_address    TEXT,
-    work_lat        REAL,
-    work_lng        REAL,
+    work_lat_e6 INTEGER,
+    work_lng_e6 INTEGER,
     booked_at       TEXT NOT NULL
 );
 

@@ -78,3 +78,39 @@ async fn a_vin_already_pledged_to_an_active_loan_is_refused() {
         );
     }
 }
+
+/// Regression: sqlx's `Any` driver sent a NULL double to PostgreSQL as float4, so a batch whose
+/// first borrower had no work location failed once a later one had. Coordinates are now stored
+/// as integer micro-degrees.
+#[tokio::test]
+async fn borrowers_with_and_without_work_locations_book_in_one_batch() {
+    use recoup_core::book::{Address, GeoPoint};
+    use sqlx::Row;
+    for (backend, store, _dir) in stores().await {
+        let loans: Vec<_> = (1..=6)
+            .map(|i| {
+                let mut booked = loan(i, 50_000, d(2026, 1, 5));
+                if i % 2 == 0 {
+                    booked.borrower.work = Some(Address {
+                        text: "上海市浦东新区世纪大道100号".into(),
+                        location: Some(GeoPoint::new(31.2397, 121.4998).unwrap()),
+                    });
+                }
+                booked
+            })
+            .collect();
+        store
+            .book_loans(&loans, &BucketScheme::default(), RECORDED_AT)
+            .await
+            .unwrap();
+        let row = sqlx::query("SELECT work_lat_e6, work_lng_e6 FROM borrower WHERE work_lat_e6 IS NOT NULL ORDER BY id")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            (row.get::<i64, _>(0), row.get::<i64, _>(1)),
+            (31_239_700, 121_499_800),
+            "{backend}"
+        );
+    }
+}
