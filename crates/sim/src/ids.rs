@@ -116,21 +116,25 @@ pub(crate) fn bank_card<R: Rng>(rng: &mut R) -> String {
 }
 
 /// A 15-digit GT06 tracker IMEI with a valid Luhn check digit.
-pub(crate) fn tracker_imei<R: Rng>(rng: &mut R) -> String {
+pub(crate) fn tracker_imei(serial: usize) -> String {
+    // The type code comes from the serial too, so ids stay unique up to 5,000,000 trackers.
     let mut imei = String::with_capacity(15);
-    imei.push_str(pick::<&str, _>(rng, TRACKER_TACS));
-    push_digits(rng, &mut imei, 6);
+    imei.push_str(TRACKER_TACS[serial % TRACKER_TACS.len()]);
+    imei.push_str(&format!("{:06}", (serial / TRACKER_TACS.len()) % 1_000_000));
     let check = luhn_check_digit(&imei);
     imei.push(check);
     imei
 }
 
 /// A 12-digit JT/T 808 terminal number: the SIM's 11-digit number with a leading zero.
-pub(crate) fn jt808_terminal<R: Rng>(rng: &mut R) -> String {
+pub(crate) fn jt808_terminal(serial: usize) -> String {
     let mut id = String::with_capacity(12);
     id.push('0');
-    id.push_str(pick::<&str, _>(rng, IOT_PREFIXES));
-    push_digits(rng, &mut id, 8);
+    id.push_str(IOT_PREFIXES[serial % IOT_PREFIXES.len()]);
+    id.push_str(&format!(
+        "{:08}",
+        (serial / IOT_PREFIXES.len()) % 100_000_000
+    ));
     id
 }
 
@@ -167,9 +171,27 @@ mod tests {
                 (16..=19).contains(&card.len()) && luhn_valid(&card),
                 "{card}"
             );
-            let imei = tracker_imei(&mut rng);
+            let imei = tracker_imei(rng.random_range(0..5_000_000));
             assert!(imei.len() == 15 && luhn_valid(&imei), "{imei}");
-            assert_eq!(jt808_terminal(&mut rng).len(), 12);
+            assert_eq!(jt808_terminal(rng.random_range(0..5_000_000)).len(), 12);
+        }
+    }
+
+    #[test]
+    fn terminal_ids_never_repeat_across_a_million_cars() {
+        let mut seen = std::collections::HashSet::new();
+        for serial in 0..1_000_000 {
+            assert!(
+                seen.insert(tracker_imei(serial)),
+                "IMEI repeated at {serial}"
+            );
+        }
+        seen.clear();
+        for serial in 0..1_000_000 {
+            assert!(
+                seen.insert(jt808_terminal(serial)),
+                "terminal id repeated at {serial}"
+            );
         }
     }
 }

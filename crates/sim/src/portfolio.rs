@@ -388,7 +388,7 @@ impl PortfolioPlan {
         };
         let gps = rng
             .random_bool(gps_share)
-            .then(|| vehicles::gps_terminal(&mut rng));
+            .then(|| vehicles::gps_terminal(&mut rng, index as usize));
         let vehicle = Vehicle {
             vin: vehicles::vin(&mut rng, model, year),
             plate: vehicles::plate(&mut rng, city, model.nev),

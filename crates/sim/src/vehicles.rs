@@ -166,15 +166,17 @@ pub(crate) fn residual_percent(age: i32) -> i64 {
 }
 
 /// A GPS terminal: JT/T 808 units are fitted at the dealer, GT06 trackers after-market.
-pub(crate) fn gps_terminal<R: Rng>(rng: &mut R) -> GpsTerminal {
+/// `serial` (the loan's stream index) makes the id unique: positions are matched to cars by
+/// terminal id, so two cars must never share one.
+pub(crate) fn gps_terminal<R: Rng>(rng: &mut R, serial: usize) -> GpsTerminal {
     if rng.random_bool(0.4) {
         GpsTerminal {
-            terminal_id: jt808_terminal(rng),
+            terminal_id: jt808_terminal(serial),
             protocol: GpsProtocol::Jt808,
         }
     } else {
         GpsTerminal {
-            terminal_id: tracker_imei(rng),
+            terminal_id: tracker_imei(serial),
             protocol: GpsProtocol::Gt06,
         }
     }

@@ -3,5 +3,6 @@
 
 mod crash;
 mod import;
+mod round_trip;
 mod schedule;
 mod support;
