@@ -7,6 +7,8 @@
 
 pub mod book;
 pub mod calendar;
+pub mod case;
+pub mod contact;
 pub mod delinquency;
 pub mod identity;
 pub mod loan;

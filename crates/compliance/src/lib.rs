@@ -1,0 +1,1 @@
+//! Contact compliance (placeholder until the compliance guard lands).

@@ -1,0 +1,1 @@
+//! Language quality inspection (placeholder until the QA engine lands).

@@ -1,0 +1,1 @@
+//! Collection strategy files (placeholder until the strategy engine lands).
