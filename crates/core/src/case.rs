@@ -145,3 +145,205 @@ pub struct CaseFacts {
     /// Days in the current stage.
     pub days_in_stage: u32,
 }
+
+/// Whether a case is being worked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseStatus {
+    Open,
+    Closed,
+}
+
+/// What opened a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenTrigger {
+    /// An installment falls due soon (reminders before the due date).
+    PreDue,
+    /// The first day past due.
+    PastDue,
+}
+
+/// A borrower's collection case as stored between business dates. One case per borrower,
+/// covering all of the borrower's loans; closed on cure, reopened on relapse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub status: CaseStatus,
+    pub stage: Stage,
+    pub opened_on: NaiveDate,
+    pub stage_since: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+    /// Whether the case has been past due since it (re)opened; closing it then is a cure.
+    pub past_due: bool,
+    pub times_opened: u32,
+}
+
+/// A change to a case, for its history and the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseEvent {
+    Opened {
+        trigger: OpenTrigger,
+        stage: Stage,
+    },
+    Reopened {
+        trigger: OpenTrigger,
+        stage: Stage,
+    },
+    StageChanged {
+        from: Stage,
+        to: Stage,
+    },
+    /// Closed because everything past due was paid.
+    Cured,
+    /// Closed without having gone past due (a pre-due case whose installment was paid).
+    Closed,
+}
+
+impl Stage {
+    /// Escalations (legal, asset preservation, agency, write-off) are not undone by a lower DPD;
+    /// only a cure closes them.
+    pub fn is_escalation(self) -> bool {
+        matches!(
+            self,
+            Stage::Legal | Stage::AssetPreservation | Stage::Agency | Stage::WrittenOff
+        )
+    }
+}
+
+/// Moves a borrower's case to `date`: `dpd` is the worst loan's days past due, `pre_due`
+/// whether a reminder window is open, `stage` the stage the strategy assigns today.
+/// Returns the new record (None when there never was a case and none is needed) and events.
+pub fn advance_case(
+    previous: Option<&CaseRecord>,
+    dpd: u32,
+    pre_due: bool,
+    stage: Stage,
+    date: NaiveDate,
+) -> (Option<CaseRecord>, Vec<CaseEvent>) {
+    let needed = dpd > 0 || pre_due;
+    let trigger = if dpd > 0 {
+        OpenTrigger::PastDue
+    } else {
+        OpenTrigger::PreDue
+    };
+    let mut events = Vec::new();
+    let record = match previous {
+        None if !needed => return (None, events),
+        None => {
+            events.push(CaseEvent::Opened { trigger, stage });
+            CaseRecord {
+                status: CaseStatus::Open,
+                stage,
+                opened_on: date,
+                stage_since: date,
+                closed_on: None,
+                past_due: dpd > 0,
+                times_opened: 1,
+            }
+        }
+        Some(prev) if prev.status == CaseStatus::Closed => {
+            if !needed {
+                return (Some(prev.clone()), events);
+            }
+            events.push(CaseEvent::Reopened { trigger, stage });
+            CaseRecord {
+                status: CaseStatus::Open,
+                stage,
+                opened_on: date,
+                stage_since: date,
+                closed_on: None,
+                past_due: dpd > 0,
+                times_opened: prev.times_opened + 1,
+            }
+        }
+        Some(prev) if !needed => {
+            events.push(if prev.past_due {
+                CaseEvent::Cured
+            } else {
+                CaseEvent::Closed
+            });
+            CaseRecord {
+                status: CaseStatus::Closed,
+                closed_on: Some(date),
+                ..prev.clone()
+            }
+        }
+        Some(prev) => {
+            let mut next = prev.clone();
+            next.past_due |= dpd > 0;
+            let keep_escalation = prev.stage.is_escalation() && !stage.is_escalation();
+            if stage != prev.stage && !keep_escalation {
+                events.push(CaseEvent::StageChanged {
+                    from: prev.stage,
+                    to: stage,
+                });
+                next.stage = stage;
+                next.stage_since = date;
+            }
+            next
+        }
+    };
+    (Some(record), events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, day).unwrap()
+    }
+
+    #[test]
+    fn a_case_opens_before_the_due_date_and_closes_without_a_cure_when_paid() {
+        let (case, events) = advance_case(None, 0, true, Stage::PreDue, d(5));
+        assert_eq!(
+            events,
+            vec![CaseEvent::Opened {
+                trigger: OpenTrigger::PreDue,
+                stage: Stage::PreDue
+            }]
+        );
+        let (case, events) = advance_case(case.as_ref(), 0, false, Stage::PreDue, d(11));
+        assert_eq!(events, vec![CaseEvent::Closed]);
+        assert_eq!(case.map(|c| c.status), Some(CaseStatus::Closed));
+    }
+
+    #[test]
+    fn a_past_due_case_climbs_the_ladder_is_cured_and_reopens_on_relapse() {
+        let (case, _) = advance_case(None, 1, false, Stage::Early, d(1));
+        let (case, events) = advance_case(case.as_ref(), 35, false, Stage::Middle, d(5));
+        assert_eq!(
+            events,
+            vec![CaseEvent::StageChanged {
+                from: Stage::Early,
+                to: Stage::Middle
+            }]
+        );
+        let (case, events) = advance_case(case.as_ref(), 0, false, Stage::PreDue, d(9));
+        assert_eq!(events, vec![CaseEvent::Cured]);
+        let (case, events) = advance_case(case.as_ref(), 2, false, Stage::Early, d(20));
+        assert_eq!(
+            events,
+            vec![CaseEvent::Reopened {
+                trigger: OpenTrigger::PastDue,
+                stage: Stage::Early
+            }]
+        );
+        assert_eq!(case.map(|c| c.times_opened), Some(2));
+    }
+
+    #[test]
+    fn an_escalation_is_not_undone_by_a_lower_dpd() {
+        let (case, _) = advance_case(None, 130, false, Stage::Legal, d(1));
+        let (case, events) = advance_case(case.as_ref(), 100, false, Stage::Late, d(2));
+        assert!(events.is_empty());
+        assert_eq!(case.map(|c| c.stage), Some(Stage::Legal));
+    }
+
+    #[test]
+    fn no_case_is_opened_for_a_current_borrower_outside_the_reminder_window() {
+        assert_eq!(
+            advance_case(None, 0, false, Stage::PreDue, d(1)),
+            (None, vec![])
+        );
+    }
+}

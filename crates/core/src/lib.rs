@@ -16,6 +16,7 @@ pub mod money;
 pub mod portfolio;
 pub mod rate;
 pub mod schedule;
+pub mod segment;
 pub mod servicing;
 
 pub use money::Fen;
