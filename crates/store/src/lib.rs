@@ -9,6 +9,11 @@
 //! journal rows; a failed or interrupted call leaves the store as it was (or, for end-of-day, as
 //! it was after the last committed chunk, which a rerun completes).
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
+)]
+
 mod bank;
 mod book;
 mod eod;

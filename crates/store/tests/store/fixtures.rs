@@ -40,6 +40,7 @@ pub async fn stores() -> Vec<(String, Store, Option<tempfile::TempDir>)> {
 pub async fn fresh_postgres_database(admin_url: &str) -> String {
     use sqlx::Connection;
     static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    #[allow(clippy::disallowed_methods)] // A unique database name, not business time.
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
