@@ -56,7 +56,10 @@ pub async fn run(
     else {
         bail!("the demo closed {summary_day} but finds no portfolio for it");
     };
-    print!("{}", report::render(&day, args.format));
+    std::io::Write::write_all(
+        &mut std::io::stdout().lock(),
+        report::render(&day, args.format).as_bytes(),
+    )?;
     eprintln!(
         "demo: {} loans, {} months of history through {summary_day}, built in {:.1} s into {}",
         args.loans,

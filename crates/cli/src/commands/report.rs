@@ -27,7 +27,10 @@ pub async fn run(
     };
     match store.portfolio_on(date, &settings.policy.buckets).await? {
         Some(day) => {
-            print!("{}", render(&day, *format));
+            std::io::Write::write_all(
+                &mut std::io::stdout().lock(),
+                render(&day, *format).as_bytes(),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         None => {
