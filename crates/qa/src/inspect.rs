@@ -207,7 +207,8 @@ impl Inspector {
                 chosen.push(candidate);
             }
         }
-        chosen.retain(|c| !self.is_negated(norm, c.0));
+        let claimed: Vec<(usize, usize)> = chosen.iter().map(|c| (c.0, c.1)).collect();
+        chosen.retain(|c| !self.is_negated(norm, c.0, &claimed));
         chosen.sort_by_key(|c| c.0);
         chosen
             .into_iter()
@@ -250,21 +251,27 @@ impl Inspector {
         }
     }
 
-    /// Whether a negation cue governs the term starting at byte `term_start` of `norm`.
-    fn is_negated(&self, norm: &str, term_start: usize) -> bool {
+    /// Whether a negation cue governs the term starting at byte `term_start` of `norm`. A cue
+    /// inside another matched term (the 不要 of 臭不要脸) is part of that term, not a negation.
+    fn is_negated(&self, norm: &str, term_start: usize, claimed: &[(usize, usize)]) -> bool {
         let mut end = term_start;
         let mut n_gap_tokens = 0;
         loop {
             let before = norm[..end].trim_end_matches(' ');
             for cue in &self.cues {
-                if n_gap_tokens <= cue.max_gap
-                    && before.ends_with(cue.text.as_str())
-                    && !(cue.text.chars().next().is_some_and(is_word_char)
-                        && before[..before.len() - cue.text.len()]
-                            .chars()
-                            .next_back()
-                            .is_some_and(is_word_char))
-                {
+                if n_gap_tokens > cue.max_gap || !before.ends_with(cue.text.as_str()) {
+                    continue;
+                }
+                let cue_start = before.len() - cue.text.len();
+                let glued_to_a_word = cue.text.chars().next().is_some_and(is_word_char)
+                    && before[..cue_start]
+                        .chars()
+                        .next_back()
+                        .is_some_and(is_word_char);
+                let inside_a_term = claimed
+                    .iter()
+                    .any(|&(start, end)| start < before.len() && cue_start < end);
+                if !glued_to_a_word && !inside_a_term {
                     return true;
                 }
             }
