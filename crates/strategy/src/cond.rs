@@ -912,3 +912,66 @@ fn edit_distance(a: &str, b: &str) -> usize {
     }
     previous.last().copied().unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::parse;
+
+    fn compiled(source: &str) -> Result<Cond, ExprError> {
+        let params = BTreeMap::from([
+            (
+                "legal_dpd".to_string(),
+                Param {
+                    value: 120,
+                    ty: NumType::Int,
+                },
+            ),
+            (
+                "large_yuan".to_string(),
+                Param {
+                    value: 20_000_000,
+                    ty: NumType::Money,
+                },
+            ),
+        ]);
+        compile(&parse(source)?, &params)
+    }
+
+    #[test]
+    fn parameters_fold_into_field_comparisons() {
+        assert_eq!(
+            compiled("dpd >= params.legal_dpd"),
+            Ok(Cond::FieldLit(IntField::Dpd, CmpOp::Ge, 120))
+        );
+        assert_eq!(
+            compiled("params.legal_dpd < dpd"),
+            Ok(Cond::FieldLit(IntField::Dpd, CmpOp::Gt, 120))
+        );
+        assert_eq!(
+            compiled("loan_principal >= params.large_yuan"),
+            compiled("loan_principal >= yuan(200000)")
+        );
+        assert_eq!(compiled("1 + 1 == 2 && dpd > 3"), compiled("dpd > 3"));
+    }
+
+    #[test]
+    fn enum_comparisons_become_masks() {
+        assert_eq!(
+            compiled("quadrant != \"willing_and_able\""),
+            Ok(Cond::EnumIn(EnumField::Quadrant, 0b1110))
+        );
+        assert_eq!(
+            compiled("stage in [\"early\", \"middle\"]"),
+            Ok(Cond::EnumIn(EnumField::Stage, 0b110))
+        );
+    }
+
+    #[test]
+    fn money_and_counts_do_not_mix() {
+        assert!(compiled("loan_principal >= 200000").is_err());
+        assert!(compiled("loan_principal + dpd > yuan(1)").is_err());
+        assert!(compiled("total_arrears * 2 > loan_principal").is_ok());
+        assert!(compiled("total_arrears / loan_principal > 0").is_ok());
+    }
+}

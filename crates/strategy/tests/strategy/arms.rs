@@ -79,3 +79,10 @@ fn a_file_without_arms_has_one_champion_arm_for_everyone() {
     assert_eq!(strategy.arm_for(7).name(), "champion");
     assert_eq!(strategy.arm_for(7).share(), 100);
 }
+
+#[test]
+fn a_strategy_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<recoup_strategy::Strategy>();
+    assert_send_sync::<recoup_strategy::PlannedTreatment>();
+}

@@ -170,3 +170,17 @@ fn all_errors_of_a_file_are_reported_in_file_order() {
         ],
     );
 }
+
+#[test]
+fn a_file_without_a_name_or_with_a_wrong_value_type_is_rejected_with_a_position() {
+    check(
+        "no name",
+        "description = \"x\"\n",
+        &["t.toml:1:1: missing field `name`"],
+    );
+    check(
+        "share as text",
+        "name = \"t\"\n[[arm]]\nname = \"a\"\nshare = \"100\"\n",
+        &["t.toml:4:9: invalid type: string \"100\", expected i64"],
+    );
+}
