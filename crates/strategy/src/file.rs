@@ -128,13 +128,14 @@ pub fn parse_strategy(file_name: &str, text: &str) -> Result<Strategy, StrategyE
                 .unwrap_or_else(|| StrategyErrors { errors: Vec::new() }));
         }
     };
+    // `build` always yields a strategy so that it can report every error in one pass; the
+    // strategy is only handed out when none was reported.
     let strategy = build(&mut reporter, raw);
     reporter.finish()?;
-    // `build` only returns None after reporting an error, so `finish` has already returned.
-    strategy.ok_or_else(|| StrategyErrors { errors: Vec::new() })
+    Ok(strategy)
 }
 
-fn build(reporter: &mut Reporter<'_>, raw: RawFile) -> Option<Strategy> {
+fn build(reporter: &mut Reporter<'_>, raw: RawFile) -> Strategy {
     if raw.name.get_ref().trim().is_empty() {
         reporter.at(raw.name.span().start, "the strategy needs a name");
     }
@@ -443,7 +444,7 @@ fn build(reporter: &mut Reporter<'_>, raw: RawFile) -> Option<Strategy> {
         .salt
         .clone()
         .unwrap_or_else(|| raw.name.get_ref().clone());
-    Some(Strategy {
+    Strategy {
         name: Arc::from(raw.name.get_ref().as_str()),
         description: raw.description.clone(),
         salt_state: arm_salt(&salt),
@@ -451,7 +452,7 @@ fn build(reporter: &mut Reporter<'_>, raw: RawFile) -> Option<Strategy> {
         segments,
         arms,
         channel_costs,
-    })
+    }
 }
 
 pub(crate) fn channel_idx(channel: Channel) -> usize {
