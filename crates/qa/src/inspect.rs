@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::lexicon::{Category, Lexicon, NegationCue, Tier};
 use crate::normalize::normalize;
@@ -135,9 +135,17 @@ impl Inspector {
         // the scan deterministic).
         cues.sort_by(|a, b| b.text.len().cmp(&a.text.len()).then(a.text.cmp(&b.text)));
         let longest_gap = cues.iter().map(|cue| cue.max_gap).max().unwrap_or(0);
+        // A DFA is the fastest search for a few thousand short patterns; should it exceed the
+        // crate's size limit, let the crate pick an NFA instead.
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(patterns.iter().map(|p| p.text.as_str()))
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(patterns.iter().map(|p| p.text.as_str()))
+            })
             // Infallible in practice: building fails only when pattern or state ids overflow
             // (about 2^31), and each lexicon is capped at 4 MiB by `Lexicon::parse`; it would take
             // hundreds of maximal lexicons. Should it ever happen the inspector fails closed:
@@ -259,7 +267,11 @@ impl Inspector {
         loop {
             let before = norm[..end].trim_end_matches(' ');
             for cue in &self.cues {
-                if n_gap_tokens > cue.max_gap || !before.ends_with(cue.text.as_str()) {
+                // The last-byte test skips most cues without a full comparison.
+                if n_gap_tokens > cue.max_gap
+                    || before.as_bytes().last() != cue.text.as_bytes().last()
+                    || !before.ends_with(cue.text.as_str())
+                {
                     continue;
                 }
                 let cue_start = before.len() - cue.text.len();

@@ -77,8 +77,16 @@ pub fn normalize(text: &str) -> Normalized {
                 }
             }
         }
-        for lower in mapped.to_lowercase() {
-            out.push(lower, range.clone());
+        // CJK has no case, and the Unicode case tables are a costly search, so only other
+        // non-ASCII characters go through them.
+        if mapped.is_ascii() {
+            out.push(mapped.to_ascii_lowercase(), range.clone());
+        } else if is_cjk(mapped) {
+            out.push(mapped, range.clone());
+        } else {
+            for lower in mapped.to_lowercase() {
+                out.push(lower, range.clone());
+            }
         }
         last_visible = Some(mapped);
     }
@@ -130,9 +138,19 @@ const TRADITIONAL_SIMPLIFIED: &str =
 隊队級级場场術术歲岁讀读書书獎奖勵励懲惩辦办議议設设備备權权釋释計计劃划遞递郵邮\
 軍军";
 
-fn simplified(c: char) -> char {
-    static TABLE: OnceLock<Vec<(char, char)>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
+/// The traditional → simplified table, with a bitmap over the main CJK block so that the
+/// common case, a character that is not in the table, costs one bit test instead of a search.
+struct TraditionalTable {
+    pairs: Vec<(char, char)>,
+    bitmap: Vec<u64>,
+}
+
+const CJK_BLOCK_START: u32 = 0x4E00;
+const CJK_BLOCK_END: u32 = 0x9FFF;
+
+fn traditional_table() -> &'static TraditionalTable {
+    static TABLE: OnceLock<TraditionalTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
         let chars: Vec<char> = TRADITIONAL_SIMPLIFIED
             .chars()
             .filter(|c| is_cjk(*c))
@@ -144,10 +162,35 @@ fn simplified(c: char) -> char {
             .collect();
         pairs.sort_unstable();
         pairs.dedup_by_key(|pair| pair.0);
-        pairs
-    });
-    match table.binary_search_by_key(&c, |pair| pair.0) {
-        Ok(idx) => table.get(idx).map_or(c, |pair| pair.1),
+        let mut bitmap = vec![0u64; ((CJK_BLOCK_END - CJK_BLOCK_START) / 64 + 1) as usize];
+        for (traditional, _) in &pairs {
+            let code = *traditional as u32;
+            if (CJK_BLOCK_START..=CJK_BLOCK_END).contains(&code) {
+                let bit = (code - CJK_BLOCK_START) as usize;
+                if let Some(word) = bitmap.get_mut(bit / 64) {
+                    *word |= 1 << (bit % 64);
+                }
+            }
+        }
+        TraditionalTable { pairs, bitmap }
+    })
+}
+
+fn simplified(c: char) -> char {
+    let table = traditional_table();
+    let code = c as u32;
+    if (CJK_BLOCK_START..=CJK_BLOCK_END).contains(&code) {
+        let bit = (code - CJK_BLOCK_START) as usize;
+        let in_table = table
+            .bitmap
+            .get(bit / 64)
+            .is_some_and(|word| word & (1 << (bit % 64)) != 0);
+        if !in_table {
+            return c;
+        }
+    }
+    match table.pairs.binary_search_by_key(&c, |pair| pair.0) {
+        Ok(idx) => table.pairs.get(idx).map_or(c, |pair| pair.1),
         Err(_) => c,
     }
 }
