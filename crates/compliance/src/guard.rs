@@ -449,6 +449,7 @@ impl Guard {
             .as_ref()
             .filter(|g| g.channels.contains(request.channel));
 
+        let gap_start = gap.map(|g| at - g.gap);
         let latest_allowed = at + profile.clock_skew;
         let mut n_connected = 0u32;
         let mut n_unanswered = 0u32;
@@ -474,10 +475,11 @@ impl Guard {
                     ),
                 ));
             }
-            if let Some(gap) = gap {
-                if event.party == request.party
-                    && gap.channels.contains(event.channel)
-                    && at - event.at < gap.gap
+            if let Some(gap_start) = gap_start {
+                // `at - event.at < gap`, without a date subtraction per event.
+                if event.at > gap_start
+                    && event.party == request.party
+                    && gap.is_some_and(|g| g.channels.contains(event.channel))
                 {
                     too_close = Some(event);
                 }

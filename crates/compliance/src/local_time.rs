@@ -2,7 +2,9 @@
 //! instant, and the next instant a local clock shows a given time. The guard turns local-day
 //! windows into instants once per check, so counting the ledger compares instants only.
 
-use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 
 /// Steps used to walk out of a DST gap: every zone's gaps are whole multiples of 15 minutes.
@@ -13,6 +15,10 @@ const GAP_STEPS: i64 = 4 * 26;
 /// first existing local time after it (the transition) is taken, and an ambiguous one (DST
 /// ends) takes its earlier instant.
 pub(crate) fn earliest_instant(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    // Almost every local time exists exactly once; try it before walking out of a gap.
+    if let LocalResult::Single(instant) = tz.from_local_datetime(&local) {
+        return Some(instant.with_timezone(&Utc));
+    }
     for step in 0..GAP_STEPS {
         let candidate = local + TimeDelta::minutes(step * GAP_STEP_MINUTES);
         if let Some(instant) = tz.from_local_datetime(&candidate).earliest() {

@@ -19,6 +19,15 @@ use recoup_core::contact::{Channel, ContactEvent, ContactResult, Party};
 
 use crate::support::{guard, NEW_YORK, OTHER_PHONE, PHONE, SHANGHAI};
 
+/// A flag's name, the channels and templates (None: any) it still allows, and whether only the
+/// lawyer may be contacted.
+type FlagAllows = (
+    &'static str,
+    &'static [Channel],
+    Option<&'static [TemplateClass]>,
+    bool,
+);
+
 /// The rules as the regulations state them, for the reference.
 struct Reference {
     prefix: &'static str,
@@ -37,12 +46,7 @@ struct Reference {
     third_party_channels: &'static [Channel],
     visit: (usize, u32, u32),
     /// What each flag still allows: channels, templates (None: any), parties (None: any).
-    flags: [(
-        &'static str,
-        &'static [Channel],
-        Option<&'static [TemplateClass]>,
-        bool,
-    ); 6],
+    flags: [FlagAllows; 6],
 }
 
 const MESSAGES_CALLS_VISITS: &[Channel] = &[
