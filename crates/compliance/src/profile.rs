@@ -204,7 +204,7 @@ pub(crate) struct FieldVisit {
 
 /// What a set flag still allows: a request passes when its channel, template and party kind
 /// are each allowed (an absent list allows all).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct FlagRule {
     pub(crate) channels: ChannelSet,
     pub(crate) templates: Option<TemplateSet>,
@@ -461,16 +461,19 @@ impl RawProfile {
                 hours: window(&raw.start, &raw.end)?,
             }),
         };
+        // Built in `Flag::ALL` order, which is how the guard indexes them.
         let raw_flags = self.flags;
-        let flags = [
-            flag_rule(&raw_flags.do_not_contact)?,
-            flag_rule(&raw_flags.deceased)?,
-            flag_rule(&raw_flags.bankruptcy)?,
-            flag_rule(&raw_flags.dispute)?,
-            flag_rule(&raw_flags.cease_request)?,
-            flag_rule(&raw_flags.represented_by_lawyer)?,
-        ];
-        debug_assert_eq!(Flag::ALL[0], Flag::DoNotContact);
+        let mut flags: [FlagRule; 6] = Default::default();
+        for (slot, flag) in flags.iter_mut().zip(Flag::ALL) {
+            *slot = flag_rule(match flag {
+                Flag::DoNotContact => &raw_flags.do_not_contact,
+                Flag::Deceased => &raw_flags.deceased,
+                Flag::Bankruptcy => &raw_flags.bankruptcy,
+                Flag::Dispute => &raw_flags.dispute,
+                Flag::CeaseRequest => &raw_flags.cease_request,
+                Flag::RepresentedByLawyer => &raw_flags.represented_by_lawyer,
+            })?;
+        }
 
         // The guard counts per local day over instants, so the slice must reach one calendar
         // day further back than the longest window (a local day can start up to a day before

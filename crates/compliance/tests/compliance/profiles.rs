@@ -202,3 +202,22 @@ fn a_missing_file_is_an_io_error_naming_it() {
         "cannot read profile /nonexistent/profile.toml"
     );
 }
+
+#[test]
+fn the_documented_error_messages_are_the_real_ones() {
+    let docs = include_str!("../../../../docs/compliance.md");
+    let file = "strategies/profiles/cn.toml";
+    for (from, to) in [
+        ("limit = 6", "limit = -6"),
+        ("start = \"22:00\"", "start = \"25:00\""),
+        ("limit = 3", "limit = 3\nlimt = 4"),
+    ] {
+        let error = Profile::parse(&cn_with(from, to), file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            docs.contains(&error),
+            "docs/compliance.md should quote `{error}`"
+        );
+    }
+}
