@@ -258,7 +258,7 @@ impl Guard {
                             Rule::QuietHours,
                             format!(
                                 "{channel} at {} local time ({tz}) falls in the quiet hours {} and the borrower has not consented",
-                                local.format("%Y-%m-%d %H:%M"),
+                                LocalMinute(local),
                                 quiet.window
                             ),
                         ));
@@ -287,7 +287,7 @@ impl Guard {
                         Rule::VisitHours,
                         format!(
                             "a field visit at {} local time ({tz}) is outside visiting hours {}",
-                            local.format("%Y-%m-%d %H:%M"),
+                            LocalMinute(local),
                             visit.hours
                         ),
                     ));
@@ -619,6 +619,22 @@ fn until_local(
     }
     // Without an answer from the calendar, expire now rather than risk the window.
     next_local_time(tz, at, local, second_of_day).map_or(at, |end| end.min(valid_until))
+}
+
+/// A local time as `2026-03-10 22:05`, written without chrono's format-string interpreter,
+/// which costs more than the whole check.
+struct LocalMinute(NaiveDateTime);
+
+impl fmt::Display for LocalMinute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {:02}:{:02}",
+            self.0.date(),
+            self.0.hour(),
+            self.0.minute()
+        )
+    }
 }
 
 struct PartyName<'a>(&'a Party);

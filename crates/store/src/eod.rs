@@ -31,6 +31,10 @@ use crate::sql::{
 };
 use crate::{Backend, Store};
 
+/// Ids per IN list when reading by id: small enough that PostgreSQL's planner stays on the
+/// primary-key index rather than scanning the table.
+const IN_LIST: usize = 500;
+
 /// Tuning for an end-of-day run.
 #[derive(Debug, Clone, Copy)]
 pub struct EodOptions {
@@ -197,16 +201,16 @@ impl Store {
         .execute(&self.pool)
         .await?;
 
-        let candidates: i64 = if observer.wants_totals() {
-            let sql = format!("SELECT COUNT(*) FROM loan WHERE {CANDIDATES}");
+        // The date's candidates, found once through their indexes; chunks then read loans by id.
+        let candidate_ids = {
+            let sql = format!("SELECT id FROM loan WHERE {CANDIDATES} ORDER BY id");
             let sql = dialect(self.backend, &sql);
-            bind_candidates(sqlx::query_scalar(&sql), &date_s)
-                .fetch_one(&self.pool)
-                .await?
-        } else {
-            0
+            let ids: Vec<i64> = bind_candidates(sqlx::query_scalar(&sql), &date_s)
+                .fetch_all(&self.pool)
+                .await?;
+            ids
         };
-        observer.date_started(date, candidates.max(0) as u64);
+        observer.date_started(date, candidate_ids.len() as u64);
 
         // The day's waiting payments are few: read them once, not once per chunk.
         let mut pending = self.pending_payments(&date_s).await?;
@@ -216,25 +220,10 @@ impl Store {
             loans_processed: 0,
             events: 0,
         };
-        let mut after_id = 0_i64;
-        let limit = options.chunk_size.max(1);
-        loop {
+        for ids in candidate_ids.chunks(options.chunk_size.max(1)) {
             let chunk = self
-                .load_chunk(
-                    date,
-                    &date_s,
-                    after_id,
-                    limit,
-                    &policy.buckets,
-                    &mut pending,
-                )
+                .load_chunk(date, &date_s, ids, &policy.buckets, &mut pending)
                 .await?;
-            let Some(last) = chunk.loans.last() else {
-                break;
-            };
-            after_id = last.id;
-            // A short chunk is the last one: no need to ask again for nothing.
-            let is_last_chunk = chunk.loans.len() < limit;
             let outcome = process_chunk(chunk, date, policy)?;
             let n_loans = outcome.loans.len() as u64;
             report.events += outcome.n_events;
@@ -242,9 +231,6 @@ impl Store {
             self.write_chunk(&outcome, date, &date_s, &policy.buckets, recorded_at)
                 .await?;
             observer.loans_done(n_loans);
-            if is_last_chunk {
-                break;
-            }
         }
         self.finish_date(date, &date_s, &policy.buckets, recorded_at)
             .await?;
@@ -288,34 +274,37 @@ impl Store {
         &self,
         date: NaiveDate,
         date_s: &str,
-        after_id: i64,
-        limit: usize,
+        ids: &[i64],
         buckets: &BucketScheme,
         pending: &mut HashMap<i64, Vec<PaymentToAllocate>>,
     ) -> Result<Chunk, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let sql = format!(
-            "SELECT {LOAN_STATE_COLUMNS}, CASE WHEN counted_on IS NULL THEN 0 ELSE 1 END \
-             FROM loan WHERE {CANDIDATES} AND id > ? ORDER BY id LIMIT ?"
-        );
-        let sql = dialect(self.backend, &sql);
-        let rows = bind_candidates_query(sqlx::query(&sql), date_s)
-            .bind(after_id)
-            .bind(limit as i64)
-            .fetch_all(&mut *conn)
-            .await?;
-        let mut loans = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let (id, state) = loan_state_from_row(row, buckets)?;
-            let counted: i64 = row.try_get(22)?;
-            let payments = pending.remove(&id).unwrap_or_default();
-            loans.push(ChunkLoan {
-                id,
-                state,
-                installments: Vec::new(),
-                payments,
-                counted: counted == 1,
-            });
+        let mut loans = Vec::with_capacity(ids.len());
+        // Short IN lists keep PostgreSQL on the primary-key index; a loan processed meanwhile
+        // (by a concurrent run) is skipped by the last_processed condition.
+        for batch in ids.chunks(IN_LIST) {
+            let sql = format!(
+                "SELECT {LOAN_STATE_COLUMNS}, CASE WHEN counted_on IS NULL THEN 0 ELSE 1 END \
+                 FROM loan WHERE id IN ({}) AND (last_processed IS NULL OR last_processed < ?) ORDER BY id",
+                placeholders(batch.len())
+            );
+            let sql = dialect(self.backend, &sql);
+            let mut query = sqlx::query(&sql);
+            for id in batch {
+                query = query.bind(*id);
+            }
+            for row in query.bind(date_s).fetch_all(&mut *conn).await? {
+                let (id, state) = loan_state_from_row(&row, buckets)?;
+                let counted: i64 = row.try_get(22)?;
+                let payments = pending.remove(&id).unwrap_or_default();
+                loans.push(ChunkLoan {
+                    id,
+                    state,
+                    installments: Vec::new(),
+                    payments,
+                    counted: counted == 1,
+                });
+            }
         }
         let needing: Vec<i64> = loans
             .iter()
@@ -325,20 +314,23 @@ impl Store {
         if !needing.is_empty() {
             let index: HashMap<i64, usize> =
                 loans.iter().enumerate().map(|(i, l)| (l.id, i)).collect();
-            let sql = format!(
-                "SELECT {INSTALLMENT_COLUMNS} FROM installment WHERE due_date <= ? AND loan_id IN ({}) \
-                 AND (principal_paid < principal_due OR interest_paid < interest_due) ORDER BY loan_id, period",
-                placeholders(needing.len())
-            );
-            let sql = dialect(self.backend, &sql);
-            let mut query = sqlx::query(&sql).bind(date_text(installment_window_end(date)));
-            for id in &needing {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(&mut *conn).await? {
-                let (loan_id, inst) = installment_from_row(&row)?;
-                if let Some(&idx) = index.get(&loan_id) {
-                    loans[idx].installments.push(inst);
+            let window_end = date_text(installment_window_end(date));
+            for batch in needing.chunks(IN_LIST) {
+                let sql = format!(
+                    "SELECT {INSTALLMENT_COLUMNS} FROM installment WHERE due_date <= ? AND loan_id IN ({}) \
+                     AND (principal_paid < principal_due OR interest_paid < interest_due) ORDER BY loan_id, period",
+                    placeholders(batch.len())
+                );
+                let sql = dialect(self.backend, &sql);
+                let mut query = sqlx::query(&sql).bind(&window_end);
+                for id in batch {
+                    query = query.bind(*id);
+                }
+                for row in query.fetch_all(&mut *conn).await? {
+                    let (loan_id, inst) = installment_from_row(&row)?;
+                    if let Some(&idx) = index.get(&loan_id) {
+                        loans[idx].installments.push(inst);
+                    }
                 }
             }
         }
@@ -482,13 +474,6 @@ fn bind_candidates<'q, O>(
     query: sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>>,
     date_s: &'q str,
 ) -> sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>> {
-    query.bind(date_s).bind(date_s).bind(date_s).bind(date_s)
-}
-
-fn bind_candidates_query<'q>(
-    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
-    date_s: &'q str,
-) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
     query.bind(date_s).bind(date_s).bind(date_s).bind(date_s)
 }
 

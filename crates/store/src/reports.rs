@@ -183,6 +183,13 @@ impl PreviousMonthEnd for NaiveDate {
 }
 
 impl Store {
+    /// Refreshes the query planner's statistics; run it after a bulk load, so that the planner
+    /// keeps to the indexes (PostgreSQL otherwise scans whole tables for id lists).
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// How many loans are booked.
     pub async fn loan_count(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM loan")

@@ -152,6 +152,7 @@ async fn bench_eod(
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
+    store.refresh_statistics().await?;
     eprintln!(
         "bench: loaded the seasoned book into {} in {:.1} s",
         recoup_store::redact_url(url),
