@@ -72,6 +72,31 @@ pub enum Command {
     /// Benchmarks that print figures (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Collection strategy files (see docs/strategy.md).
+    #[command(subcommand)]
+    Strategy(StrategyCommand),
+    /// Language quality inspection (质检) of templates and notes (see docs/qa.md).
+    #[command(subcommand)]
+    Qa(QaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StrategyCommand {
+    /// Check a strategy file; every error is printed with its line and column.
+    Check { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QaCommand {
+    /// Inspect a text or a file against the shipped lexicons; exit status 1 on a block-tier hit.
+    Check {
+        /// The text to inspect (instead of a file).
+        #[arg(long, conflicts_with = "file")]
+        text: Option<String>,
+        /// A file to inspect (a template or notes).
+        #[arg(required_unless_present = "text")]
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -22,9 +22,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    // The calculator needs no settings, so a broken recoup.toml does not stop it.
-    if let Command::Schedule(args) = &cli.command {
-        return commands::schedule::run(args);
+    // Calculators and checkers need no settings, so a broken recoup.toml does not stop them.
+    match &cli.command {
+        Command::Schedule(args) => return commands::schedule::run(args),
+        Command::Strategy(command) => return commands::strategy::run(command),
+        Command::Qa(command) => return commands::qa::run(command),
+        _ => {}
     }
     let settings = match config::Settings::load(cli.config.as_deref()) {
         Ok(settings) => settings,
@@ -52,6 +55,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
             }
             Command::Bench(args) => commands::bench::run(&cli.database_url, &settings, &args).await,
+            Command::Strategy(command) => commands::strategy::run(&command),
+            Command::Qa(command) => commands::qa::run(&command),
         }
     })
 }

@@ -4,8 +4,10 @@ pub mod bench;
 pub mod demo;
 pub mod eod;
 pub mod import;
+pub mod qa;
 pub mod report;
 pub mod schedule;
+pub mod strategy;
 
 use anyhow::Context;
 use recoup_store::Store;

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `recoup` binary: each runs the real executable in a temporary
 //! directory against a real database.
 
+mod checks;
 mod crash;
 mod import;
 mod round_trip;
