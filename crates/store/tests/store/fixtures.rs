@@ -150,7 +150,6 @@ pub fn failure(key: &str, loan_no: &str, date: NaiveDate, amount: Fen) -> BankRe
 
 /// Every table's rows as text, minus ids and wall-clock columns, for comparing two stores.
 pub async fn dump(store: &Store) -> Vec<String> {
-    use sqlx::Row;
     let queries = [
         "SELECT loan_no, status, principal_outstanding, next_due_period, next_due_date, oldest_unpaid_due_date, \
          arrears_principal, arrears_interest, fees_balance, penalty_balance, penalty_accrued_total, credit, dpd, \
@@ -165,25 +164,7 @@ pub async fn dump(store: &Store) -> Vec<String> {
         "SELECT business_date, loans_processed, events, CASE WHEN finished_at IS NULL THEN 0 ELSE 1 END FROM eod_run ORDER BY business_date",
         "SELECT business_date, entity, entity_id, kind, detail, amount FROM journal ORDER BY business_date, entity, entity_id, kind, detail",
     ];
-    let mut out = Vec::new();
-    for sql in queries {
-        for row in sqlx::query(sql).fetch_all(store.pool()).await.unwrap() {
-            let mut line = Vec::new();
-            for idx in 0..row.len() {
-                let text = row
-                    .try_get::<Option<String>, _>(idx)
-                    .map(|v| v.unwrap_or_else(|| "NULL".into()))
-                    .or_else(|_| {
-                        row.try_get::<Option<i64>, _>(idx)
-                            .map(|v| v.map(|n| n.to_string()).unwrap_or_else(|| "NULL".into()))
-                    })
-                    .unwrap();
-                line.push(text);
-            }
-            out.push(line.join("|"));
-        }
-    }
-    out
+    rows_as_text(store, &queries).await
 }
 
 /// Asserts two dumps are equal, showing the first line that differs rather than both dumps.
@@ -198,7 +179,6 @@ pub fn assert_same(left: &[String], right: &[String], context: &str) {
 /// journal by kind and amount: two stores fed the same records in a different order compare
 /// equal.
 pub async fn dump_by_key(store: &Store) -> Vec<String> {
-    use sqlx::Row;
     let queries = [
         "SELECT loan_no, status, principal_outstanding, next_due_period, next_due_date, oldest_unpaid_due_date, \
          arrears_principal, arrears_interest, fees_balance, penalty_balance, penalty_accrued_total, credit, dpd, \
@@ -213,21 +193,26 @@ pub async fn dump_by_key(store: &Store) -> Vec<String> {
         "SELECT business_date, entity, kind, amount FROM journal WHERE entity <> 'payment' \
          ORDER BY business_date, entity, kind, amount",
     ];
+    rows_as_text(store, &queries).await
+}
+
+/// Runs each query and renders every row as `a|b|c` text, NULL for nulls.
+async fn rows_as_text(store: &Store, queries: &[&str]) -> Vec<String> {
+    use sqlx::Row;
     let mut out = Vec::new();
     for sql in queries {
         for row in sqlx::query(sql).fetch_all(store.pool()).await.unwrap() {
-            let mut line = Vec::new();
-            for idx in 0..row.len() {
-                let text = row
-                    .try_get::<Option<String>, _>(idx)
-                    .map(|v| v.unwrap_or_else(|| "NULL".into()))
-                    .or_else(|_| {
-                        row.try_get::<Option<i64>, _>(idx)
-                            .map(|v| v.map(|n| n.to_string()).unwrap_or_else(|| "NULL".into()))
-                    })
-                    .unwrap();
-                line.push(text);
-            }
+            let line: Vec<String> = (0..row.len())
+                .map(|idx| {
+                    row.try_get::<Option<String>, _>(idx)
+                        .map(|v| v.unwrap_or_else(|| "NULL".into()))
+                        .or_else(|_| {
+                            row.try_get::<Option<i64>, _>(idx)
+                                .map(|v| v.map(|n| n.to_string()).unwrap_or_else(|| "NULL".into()))
+                        })
+                        .unwrap()
+                })
+                .collect();
             out.push(line.join("|"));
         }
     }
