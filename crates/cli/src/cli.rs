@@ -209,6 +209,14 @@ pub enum BenchCommand {
         #[arg(long, default_value = "2026-11-10")]
         date: NaiveDate,
     },
+    /// Strategy and compliance evaluations per second on one core, in memory: the shipped
+    /// cn-default strategy and cn profile over N seeded, realistic cases.
+    Collections {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 11)]
+        seed: u64,
+    },
     /// Schedules generated per second on one core.
     Schedule {
         #[arg(long, default_value_t = 2_000_000)]

@@ -34,6 +34,7 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Schedule { schedules } => bench_schedule(*schedules),
+        BenchCommand::Collections { cases, seed } => super::bench_collections::run(*cases, *seed),
         BenchCommand::Eod {
             loans,
             seed,

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod bench_collections;
 pub mod demo;
 pub mod eod;
 pub mod import;

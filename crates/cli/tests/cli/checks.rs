@@ -80,3 +80,16 @@ fn a_bad_strategy_file_gets_line_and_column_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("bad.toml:4:"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_collections_bench_runs_strategy_and_compliance_over_seeded_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = recoup(
+        dir.path(),
+        &["bench", "collections", "--cases", "3000", "--seed", "3"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("collections: 3000 cases in "), "{text}");
+    assert!(text.contains("permitted"), "{text}");
+}
