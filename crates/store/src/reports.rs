@@ -71,17 +71,14 @@ impl Store {
                 Fen::new(row.try_get(3)?),
             );
         }
-        // The last month-end on or before `date` that has a snapshot, and the one before it.
+        // The last month-end on or before `date`, and the one before it.
         let to_end = if month_end(date) == date {
             date
         } else {
-            date.with_day0_safe()
+            date.previous_month_end()
         };
         let to_month = month_key(to_end);
-        let from_month = to_end
-            .pred_opt()
-            .map(|d| month_key(month_end(d.with_day0_safe())))
-            .unwrap_or_default();
+        let from_month = month_key(to_end.previous_month_end());
         let roll_rates = self.roll_rates(&from_month, &to_month, buckets).await?;
         Ok(Some(PortfolioDay {
             date,
@@ -170,13 +167,14 @@ impl Store {
     }
 }
 
-/// The last day of the month before `self`.
+/// Calendar helper for the roll-rate months.
 trait PreviousMonthEnd {
-    fn with_day0_safe(self) -> NaiveDate;
+    /// The last day of the month before `self`'s month.
+    fn previous_month_end(self) -> NaiveDate;
 }
 
 impl PreviousMonthEnd for NaiveDate {
-    fn with_day0_safe(self) -> NaiveDate {
+    fn previous_month_end(self) -> NaiveDate {
         use chrono::Datelike;
         self.with_day(1).and_then(|d| d.pred_opt()).unwrap_or(self)
     }

@@ -40,7 +40,7 @@ pub async fn run(
         remove_demo_database()?;
     }
     let store = open_store(url).await?;
-    if store.last_closed_date().await?.is_some() || !store_is_empty(&store).await? {
+    if store.last_closed_date().await?.is_some() || store.loan_count().await? != 0 {
         eprintln!(
             "error: {} already holds a book; the demo needs an empty database (omit --database-url to use {DEMO_DATABASE_URL})",
             recoup_store::redact_url(url)
@@ -72,15 +72,6 @@ pub async fn run(
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn store_is_empty(store: &Store) -> anyhow::Result<bool> {
-    let loans: i64 = sqlx_count(store).await?;
-    Ok(loans == 0)
-}
-
-async fn sqlx_count(store: &Store) -> anyhow::Result<i64> {
-    Ok(store.loan_count().await?)
 }
 
 fn remove_demo_database() -> anyhow::Result<()> {

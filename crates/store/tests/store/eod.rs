@@ -1,7 +1,7 @@
 //! End-of-day through the store: agrees with the pure core, is idempotent, resumes after a
 //! crash to exactly the state of one clean run, and keeps month-end history for roll rates.
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use recoup_core::book::BankRecord;
 use recoup_core::delinquency::BucketScheme;
 use recoup_core::schedule::build_schedule;
@@ -322,8 +322,6 @@ async fn month_ends_keep_snapshots_for_roll_rates_and_the_portfolio_for_each_dat
                 .is_none(),
             "{backend}"
         );
-        let _ = Days::new(1);
-        let _: Option<StoreError> = None;
     }
 }
 
