@@ -3,6 +3,7 @@
 
 mod checks;
 mod crash;
+mod demo;
 mod import;
 mod round_trip;
 mod schedule;

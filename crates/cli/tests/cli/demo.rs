@@ -1,0 +1,75 @@
+//! `recoup demo`: the same seed gives the same book and the same summary; the summary has the
+//! parts the issue names.
+
+use crate::support::*;
+
+#[test]
+fn the_demo_is_deterministic_for_a_seed_and_prints_the_summary() {
+    let mut outputs = Vec::new();
+    for _ in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        let out = recoup(
+            dir.path(),
+            &[
+                "demo",
+                "--loans",
+                "400",
+                "--seed",
+                "17",
+                "--as-of",
+                "2026-08-15",
+                "--no-serve",
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(dir.path().join("recoup-demo.db").exists());
+        outputs.push(stdout(&out));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    let summary = &outputs[0];
+    for part in [
+        "Portfolio on 2026-08-14",
+        "outstanding principal",
+        "NPL ratio",
+        "M6+",
+        "roll rates",
+    ] {
+        assert!(summary.contains(part), "missing {part:?} in\n{summary}");
+    }
+}
+
+#[test]
+fn the_demo_refuses_a_database_that_already_holds_a_book() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("book.db").display());
+    let tape = workspace_file("examples/loan-tape.csv");
+    assert!(recoup(
+        dir.path(),
+        &[
+            "--database-url",
+            &url,
+            "import",
+            "loans",
+            tape.to_str().unwrap()
+        ]
+    )
+    .status
+    .success());
+    let out = recoup(
+        dir.path(),
+        &[
+            "--database-url",
+            &url,
+            "demo",
+            "--loans",
+            "10",
+            "--no-serve",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("already holds a book"),
+        "{}",
+        stderr(&out)
+    );
+}
