@@ -67,6 +67,14 @@ pub enum Command {
     /// Reports on the book.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// The day's collection work: treatments by channel, queue and stage, and compliance blocks.
+    Plan {
+        /// Business date (default: the last closed date).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Build a realistic demo portfolio with 24 months of history and print its summary.
     Demo(DemoArgs),
     /// Benchmarks that print figures (see docs/benchmarks.md).

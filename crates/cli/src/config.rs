@@ -16,6 +16,28 @@ use serde::Deserialize;
 pub struct Settings {
     pub timezone: Tz,
     pub policy: LedgerPolicy,
+    pub collections: Collections,
+}
+
+/// Which strategy and contact rules plan the collection work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collections {
+    /// A strategy file; `None` is the shipped `strategies/cn-default.toml`.
+    pub strategy: Option<std::path::PathBuf>,
+    /// A shipped profile name (`cn`, `us-regf`) or a profile file.
+    pub profile: String,
+    /// Days before a due date that a reminder case opens.
+    pub pre_due_days: u32,
+}
+
+impl Default for Collections {
+    fn default() -> Collections {
+        Collections {
+            strategy: None,
+            profile: "cn".into(),
+            pre_due_days: 5,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -23,6 +45,15 @@ pub struct Settings {
 struct RawSettings {
     timezone: Option<String>,
     ledger: Option<RawLedger>,
+    collections: Option<RawCollections>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCollections {
+    strategy: Option<std::path::PathBuf>,
+    profile: Option<String>,
+    pre_due_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -135,7 +166,26 @@ impl Settings {
                     .map_err(|e| anyhow::anyhow!("ledger.buckets: {e}"))?
             }
         };
-        Ok(Settings { timezone, policy })
+        let raw_collections = raw.collections.unwrap_or_default();
+        let defaults = Collections::default();
+        let collections = Collections {
+            strategy: raw_collections.strategy,
+            profile: raw_collections.profile.unwrap_or(defaults.profile),
+            pre_due_days: raw_collections
+                .pre_due_days
+                .unwrap_or(defaults.pre_due_days),
+        };
+        if collections.pre_due_days > 31 {
+            bail!(
+                "collections.pre_due_days: at most 31, got {}",
+                collections.pre_due_days
+            );
+        }
+        Ok(Settings {
+            timezone,
+            policy,
+            collections,
+        })
     }
 
     /// Today's date in the lender's time zone (never the server's midnight).

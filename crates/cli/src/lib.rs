@@ -55,6 +55,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
             }
             Command::Bench(args) => commands::bench::run(&cli.database_url, &settings, &args).await,
+            Command::Plan { date, format } => {
+                commands::plan::run(&cli.database_url, date, format).await
+            }
             Command::Strategy(command) => commands::strategy::run(&command),
             Command::Qa(command) => commands::qa::run(&command),
         }

@@ -16,6 +16,7 @@
 
 mod bank;
 mod book;
+mod collections;
 mod eod;
 mod error;
 mod journal;
@@ -30,6 +31,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use bank::{BankPostOutcome, RecordProblem};
 pub use book::{BookOutcome, SnapshotLoan};
+pub use collections::{PlanLine, PlanOutcome};
 pub use eod::{EodObserver, EodOptions, EodReport, Quiet};
 pub use error::StoreError;
 pub use reports::{LoanOverview, PortfolioDay};

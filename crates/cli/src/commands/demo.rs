@@ -50,6 +50,7 @@ pub async fn run(
     let started = Instant::now();
     let summary_day = build(&store, settings, args, as_of).await?;
     let elapsed = started.elapsed();
+    let plan = crate::commands::plan::plan_date(&store, settings, summary_day).await?;
     let Some(day) = store
         .portfolio_on(summary_day, &settings.policy.buckets)
         .await?
@@ -60,6 +61,7 @@ pub async fn run(
         &mut std::io::stdout().lock(),
         report::render(&day, args.format).as_bytes(),
     )?;
+    eprintln!("demo: {plan}");
     eprintln!(
         "demo: {} loans, {} months of history through {summary_day}, built in {:.1} s into {}",
         args.loans,

@@ -61,6 +61,11 @@ pub async fn run(
                 reports.len(),
                 started.elapsed().as_secs_f64()
             );
+            // Collection work is planned for the date closed last: that is today's work.
+            println!(
+                "{}",
+                crate::commands::plan::plan_date(&store, settings, date).await?
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(error @ StoreError::EodRefused { .. }) => {

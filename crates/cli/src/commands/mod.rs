@@ -5,6 +5,7 @@ pub mod bench_collections;
 pub mod demo;
 pub mod eod;
 pub mod import;
+pub mod plan;
 pub mod qa;
 pub mod report;
 pub mod schedule;

@@ -73,3 +73,48 @@ fn the_demo_refuses_a_database_that_already_holds_a_book() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_demo_plans_its_last_day_and_recoup_plan_prints_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = recoup(
+        dir.path(),
+        &[
+            "demo",
+            "--loans",
+            "600",
+            "--seed",
+            "4",
+            "--as-of",
+            "2026-09-20",
+            "--no-serve",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("plan for 2026-09-19:"),
+        "{}",
+        stderr(&out)
+    );
+    let url = format!("sqlite://{}", dir.path().join("recoup-demo.db").display());
+    let plan = recoup(
+        dir.path(),
+        &["--database-url", &url, "plan", "--format", "csv"],
+    );
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    let text = stdout(&plan);
+    assert!(
+        text.starts_with("date,decision,channel,queue,stage,rule,treatments\n2026-09-19,"),
+        "{text}"
+    );
+    let missing = recoup(
+        dir.path(),
+        &["--database-url", &url, "plan", "--date", "2026-01-01"],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("no plan for 2026-01-01"),
+        "{}",
+        stderr(&missing)
+    );
+}

@@ -3,6 +3,7 @@
 
 mod bank;
 mod book;
+mod collections;
 mod eod;
 mod fixtures;
 mod idempotency;

@@ -1,0 +1,139 @@
+//! `recoup plan --date D`: the day's collection work — treatments by channel, queue and stage —
+//! and the contacts compliance blocked, by rule. Also the loading of the strategy and the
+//! compliance guard that end-of-day plans with.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use recoup_compliance::{Guard, Profile};
+use recoup_store::{PlanLine, Store};
+use recoup_strategy::Strategy;
+
+use crate::cli::Format;
+use crate::commands::open_store;
+use crate::config::Settings;
+
+const SHIPPED_STRATEGY: &str = include_str!("../../../../strategies/cn-default.toml");
+
+/// The configured strategy and guard.
+pub fn load(settings: &Settings) -> anyhow::Result<(Strategy, Guard)> {
+    let strategy = match &settings.collections.strategy {
+        None => recoup_strategy::parse_strategy("strategies/cn-default.toml", SHIPPED_STRATEGY)
+            .map_err(|errors| anyhow::anyhow!("{errors}"))?,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read strategy file {}", path.display()))?;
+            recoup_strategy::parse_strategy(&path.display().to_string(), &text)
+                .map_err(|errors| anyhow::anyhow!("{errors}"))?
+        }
+    };
+    let name = &settings.collections.profile;
+    let profile = match Profile::builtin(name) {
+        Ok(profile) => profile,
+        Err(_) => Profile::load(std::path::Path::new(name))
+            .with_context(|| format!("compliance profile {name}"))?,
+    };
+    Ok((strategy, Guard::new(profile)))
+}
+
+/// Plans `date` and returns a one-line summary.
+pub async fn plan_date(
+    store: &Store,
+    settings: &Settings,
+    date: NaiveDate,
+) -> anyhow::Result<String> {
+    let (strategy, guard) = load(settings)?;
+    let outcome = store
+        .plan_collections(date, &strategy, &guard, settings.collections.pre_due_days)
+        .await?;
+    Ok(format!(
+        "plan for {date}: {} cases, {} contacts permitted, {} blocked by compliance, {} internal actions",
+        outcome.borrowers, outcome.permitted, outcome.blocked, outcome.internal
+    ))
+}
+
+pub async fn run(
+    database_url: &str,
+    date: Option<NaiveDate>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(database_url).await?;
+    let Some(date) = (match date {
+        Some(d) => Some(d),
+        None => store.last_closed_date().await?,
+    }) else {
+        eprintln!("error: no business date has been closed yet; run `recoup eod` first");
+        return Ok(ExitCode::from(1));
+    };
+    let lines = store.plan_for(date).await?;
+    if lines.is_empty() {
+        eprintln!("error: no plan for {date}; `recoup eod --date {date}` plans the date it closes");
+        return Ok(ExitCode::from(1));
+    }
+    let text = match format {
+        Format::Table => table(date, &lines),
+        Format::Csv => csv(date, &lines),
+        Format::Json => json(date, &lines),
+    };
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())
+        .context("cannot write the plan")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn table(date: NaiveDate, lines: &[PlanLine]) -> String {
+    let mut out = format!("Plan for {date}\n");
+    let _ = writeln!(
+        out,
+        "  {:<10} {:<28} {:<20} {:<12} {:>8}  rule",
+        "decision", "channel", "queue", "stage", "count"
+    );
+    for line in lines {
+        let _ = writeln!(
+            out,
+            "  {:<10} {:<28} {:<20} {:<12} {:>8}  {}",
+            line.decision,
+            line.channel,
+            line.queue,
+            line.stage,
+            line.treatments,
+            line.rule.as_deref().unwrap_or("")
+        );
+    }
+    out
+}
+
+fn csv(date: NaiveDate, lines: &[PlanLine]) -> String {
+    let mut out = String::from("date,decision,channel,queue,stage,rule,treatments\n");
+    for line in lines {
+        let _ = writeln!(
+            out,
+            "{date},{},{},{},{},{},{}",
+            line.decision,
+            line.channel,
+            line.queue,
+            line.stage,
+            line.rule.as_deref().unwrap_or(""),
+            line.treatments
+        );
+    }
+    out
+}
+
+fn json(date: NaiveDate, lines: &[PlanLine]) -> String {
+    let rows: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "decision": l.decision, "channel": l.channel, "queue": l.queue, "stage": l.stage,
+                "rule": l.rule, "treatments": l.treatments,
+            })
+        })
+        .collect();
+    let value = serde_json::json!({ "date": date.to_string(), "lines": rows });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    )
+}

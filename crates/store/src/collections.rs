@@ -1,0 +1,670 @@
+//! The collections phase of a business date: for every borrower with something past due or
+//! falling due soon (or an open case), build the case facts from the book, segment, run the
+//! strategy, move the case, check every contact treatment with the compliance guard, and store
+//! the day's treatments — permitted, blocked with the rule, or internal.
+//!
+//! Like the loan phase it commits per chunk of borrowers, each chunk together with
+//! `collection_case.planned_on = date`, so a rerun completes an interrupted plan and a planned
+//! date is never planned twice.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate, TimeZone};
+use recoup_compliance::{
+    BorrowerStanding, ContactRequest, Decision, Guard, History, TemplateClass,
+};
+use recoup_core::case::{
+    advance_case, CaseFacts, CaseRecord, CaseStatus, DelayReason, Stage, Temperament,
+};
+use recoup_core::contact::{Channel, ContactEvent, ContactResult, Party};
+use recoup_core::segment::{
+    contactability, quadrant, repeated_delinquency, SegmentInputs, SegmentPolicy,
+};
+use recoup_core::Fen;
+use recoup_strategy::Strategy;
+use sqlx::Row;
+
+use crate::error::StoreError;
+use crate::sql::{date_text, dialect, parse_date, parse_opt_date, placeholders};
+use crate::Store;
+
+/// Borrowers per transaction.
+const CHUNK: usize = 500;
+
+/// What planning a business date did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanOutcome {
+    pub borrowers: u64,
+    pub permitted: u64,
+    pub blocked: u64,
+    pub internal: u64,
+}
+
+/// One line of a day's plan: treatments grouped by channel, queue, stage and decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanLine {
+    pub channel: String,
+    pub queue: String,
+    pub stage: String,
+    /// permitted, blocked or internal.
+    pub decision: String,
+    /// The rule that blocked, for blocked lines.
+    pub rule: Option<String>,
+    pub treatments: i64,
+}
+
+/// One loan's contribution to its borrower's case facts.
+struct LoanLine {
+    dpd: u32,
+    bucket: String,
+    next_due_date: Option<NaiveDate>,
+    next_due_amount: Fen,
+    arrears: Fen,
+    outstanding: Fen,
+    principal: Fen,
+    disbursed: NaiveDate,
+    times_delinquent: u32,
+    failed_debits: u32,
+    last_failed_debit: Option<NaiveDate>,
+    last_payment: Option<NaiveDate>,
+}
+
+impl Store {
+    /// Plans business date `date` (which should be closed by end-of-day first). `pre_due_days`
+    /// is the reminder window that opens a case before the due date.
+    pub async fn plan_collections(
+        &self,
+        date: NaiveDate,
+        strategy: &Strategy,
+        guard: &Guard,
+        pre_due_days: u32,
+    ) -> Result<PlanOutcome, StoreError> {
+        let date_s = date_text(date);
+        let window_end = date_text(date + chrono::Days::new(u64::from(pre_due_days)));
+        let sql = dialect(
+            self.backend,
+            "SELECT DISTINCT borrower_id FROM loan WHERE status = 'active' AND disbursement_date <= ? \
+             AND (oldest_unpaid_due_date IS NOT NULL OR next_due_date <= ?) \
+             UNION SELECT borrower_id FROM collection_case WHERE status = 'open'",
+        );
+        let mut borrowers: Vec<i64> = sqlx::query_scalar(&sql)
+            .bind(&date_s)
+            .bind(&window_end)
+            .fetch_all(&self.pool)
+            .await?;
+        borrowers.sort_unstable();
+        let mut outcome = PlanOutcome::default();
+        let policy = SegmentPolicy::default();
+        for chunk in borrowers.chunks(CHUNK) {
+            self.plan_chunk(
+                chunk,
+                date,
+                &date_s,
+                strategy,
+                guard,
+                pre_due_days,
+                &policy,
+                &mut outcome,
+            )
+            .await?;
+        }
+        Ok(outcome)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn plan_chunk(
+        &self,
+        borrowers: &[i64],
+        date: NaiveDate,
+        date_s: &str,
+        strategy: &Strategy,
+        guard: &Guard,
+        pre_due_days: u32,
+        policy: &SegmentPolicy,
+        outcome: &mut PlanOutcome,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let list = placeholders(borrowers.len());
+        // Cases, skipping borrowers this date has planned already.
+        let sql = format!(
+            "SELECT borrower_id, status, stage, opened_on, stage_since, closed_on, past_due, times_opened, planned_on \
+             FROM collection_case WHERE borrower_id IN ({list})"
+        );
+        let sql = dialect(self.backend, &sql);
+        let mut query = sqlx::query(&sql);
+        for id in borrowers {
+            query = query.bind(*id);
+        }
+        let mut cases: HashMap<i64, CaseRecord> = HashMap::new();
+        let mut planned: Vec<i64> = Vec::new();
+        for row in query.fetch_all(&mut *tx).await? {
+            let borrower_id: i64 = row.try_get(0)?;
+            let planned_on: String = row.try_get(8)?;
+            if parse_date(&planned_on)? >= date {
+                planned.push(borrower_id);
+                continue;
+            }
+            cases.insert(borrower_id, case_from_row(&row)?);
+        }
+        let todo: Vec<i64> = borrowers
+            .iter()
+            .copied()
+            .filter(|b| !planned.contains(b))
+            .collect();
+        if todo.is_empty() {
+            return Ok(());
+        }
+        let list = placeholders(todo.len());
+        let sql = format!(
+            "SELECT l.borrower_id, l.dpd, l.bucket, l.next_due_date, \
+             CAST(COALESCE((SELECT i.principal_due + i.interest_due FROM installment i \
+               WHERE i.loan_id = l.id AND i.period = l.next_due_period), 0) AS BIGINT), \
+             l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance, \
+             l.principal_outstanding, l.principal, l.disbursement_date, l.times_delinquent, l.failed_debits, \
+             l.last_failed_debit_date, (SELECT MAX(p.value_date) FROM payment p WHERE p.loan_id = l.id) \
+             FROM loan l WHERE l.status = 'active' AND l.disbursement_date <= ? AND l.borrower_id IN ({list})"
+        );
+        let sql = dialect(self.backend, &sql);
+        let mut query = sqlx::query(&sql).bind(date_s);
+        for id in &todo {
+            query = query.bind(*id);
+        }
+        let mut loans: HashMap<i64, Vec<LoanLine>> = HashMap::new();
+        for row in query.fetch_all(&mut *tx).await? {
+            let borrower_id: i64 = row.try_get(0)?;
+            let disbursed: String = row.try_get(8)?;
+            loans.entry(borrower_id).or_default().push(LoanLine {
+                dpd: u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
+                bucket: row.try_get(2)?,
+                next_due_date: parse_opt_date(row.try_get(3)?)?,
+                next_due_amount: Fen::new(row.try_get(4)?),
+                arrears: Fen::new(row.try_get(5)?),
+                outstanding: Fen::new(row.try_get(6)?),
+                principal: Fen::new(row.try_get(7)?),
+                disbursed: parse_date(&disbursed)?,
+                times_delinquent: u32::try_from(row.try_get::<i64, _>(9)?).unwrap_or(0),
+                failed_debits: u32::try_from(row.try_get::<i64, _>(10)?).unwrap_or(0),
+                last_failed_debit: parse_opt_date(row.try_get(11)?)?,
+                last_payment: parse_opt_date(row.try_get(12)?)?,
+            });
+        }
+        let phones = borrower_phones(&mut tx, self.backend, &todo).await?;
+        let contacts = registered_contacts(&mut tx, self.backend, &todo).await?;
+        let at = planned_instant(date);
+        let since = guard.history_since(at);
+        let ledgers = contact_ledgers(&mut tx, self.backend, &todo, since).await?;
+
+        let mut planned_rows = Vec::new();
+        let mut case_rows = Vec::new();
+        let mut event_rows = Vec::new();
+        for borrower_id in todo {
+            let lines = loans.remove(&borrower_id).unwrap_or_default();
+            let previous = cases.get(&borrower_id);
+            let ledger = ledgers.get(&borrower_id).map(Vec::as_slice).unwrap_or(&[]);
+            let facts = case_facts(
+                borrower_id,
+                date,
+                &lines,
+                previous,
+                ledger,
+                phones.get(&borrower_id),
+                policy,
+            );
+            let mut treatments = Vec::new();
+            let decision = strategy.evaluate(&facts, &mut treatments);
+            let pre_due =
+                facts.dpd == 0 && facts.days_to_next_due.is_some_and(|d| d <= pre_due_days);
+            let (record, events) = advance_case(previous, facts.dpd, pre_due, decision.stage, date);
+            let Some(record) = record else { continue };
+            outcome.borrowers += 1;
+            for event in &events {
+                event_rows.push((borrower_id, case_event_kind(event), format!("{event:?}")));
+            }
+            let segment = decision
+                .segment
+                .and_then(|idx| strategy.segment_names().nth(idx))
+                .map(str::to_string);
+            let arm = strategy
+                .arms()
+                .get(decision.arm)
+                .map(|a| a.name().to_string())
+                .unwrap_or_default();
+            if record.status == CaseStatus::Open {
+                let standing = BorrowerStanding {
+                    time_zone: Some(chrono_tz::Asia::Shanghai),
+                    lost_contact: facts.contactability
+                        == recoup_core::case::Contactability::LostContact,
+                    registered_contacts: contacts.get(&borrower_id).cloned().unwrap_or_default(),
+                    ..BorrowerStanding::default()
+                };
+                for treatment in &treatments {
+                    let (decision, rule, reason, valid_until) = if treatment.channel.is_contact() {
+                        let request = ContactRequest {
+                            borrower_id,
+                            loan_id: None,
+                            channel: treatment.channel,
+                            party: Party::Borrower,
+                            address: phones
+                                .get(&borrower_id)
+                                .and_then(|p| p.first().cloned())
+                                .unwrap_or_default(),
+                            at,
+                            template: TemplateClass::Normal,
+                            collectors: if treatment.channel == Channel::FieldVisit {
+                                vec!["field-team-1".into(), "field-team-2".into()]
+                            } else {
+                                Vec::new()
+                            },
+                        };
+                        match guard.check(
+                            &request,
+                            &standing,
+                            History {
+                                events: ledger,
+                                complete_since: Some(since),
+                            },
+                        ) {
+                            Decision::Permitted(permit) => {
+                                outcome.permitted += 1;
+                                (
+                                    "permitted",
+                                    None,
+                                    None,
+                                    Some(permit.valid_until().to_rfc3339()),
+                                )
+                            }
+                            Decision::Blocked(block) => {
+                                outcome.blocked += 1;
+                                (
+                                    "blocked",
+                                    Some(block.rule.to_string()),
+                                    Some(block.reason),
+                                    None,
+                                )
+                            }
+                        }
+                    } else {
+                        outcome.internal += 1;
+                        ("internal", None, None, None)
+                    };
+                    planned_rows.push((
+                        borrower_id,
+                        treatment.clone(),
+                        decision,
+                        rule,
+                        reason,
+                        valid_until,
+                    ));
+                }
+            }
+            case_rows.push((
+                borrower_id,
+                record,
+                arm,
+                segment,
+                facts.quadrant.code(),
+                facts.contactability.code(),
+            ));
+        }
+        write_plan(
+            &mut tx,
+            self.backend,
+            date_s,
+            &case_rows,
+            &event_rows,
+            &planned_rows,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The plan of a business date, grouped by channel, queue, stage and decision.
+    pub async fn plan_for(&self, date: NaiveDate) -> Result<Vec<PlanLine>, StoreError> {
+        let sql = dialect(
+            self.backend,
+            "SELECT channel, queue, stage, decision, rule, COUNT(*) FROM treatment WHERE business_date = ? \
+             GROUP BY channel, queue, stage, decision, rule ORDER BY decision, channel, queue, stage, rule",
+        );
+        let rows = sqlx::query(&sql)
+            .bind(date_text(date))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PlanLine {
+                    channel: row.try_get(0)?,
+                    queue: row.try_get(1)?,
+                    stage: row.try_get(2)?,
+                    decision: row.try_get(3)?,
+                    rule: row.try_get(4)?,
+                    treatments: row.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Contacts are planned for 10:00 in the lender's (China) time zone on the business date:
+/// inside every profile's contact hours.
+fn planned_instant(date: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    let local = date.and_hms_opt(10, 0, 0).unwrap_or_default();
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&local)
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| chrono::Utc.from_utc_datetime(&local))
+}
+
+fn case_from_row(row: &sqlx::any::AnyRow) -> Result<CaseRecord, StoreError> {
+    let status: String = row.try_get(1)?;
+    let stage: String = row.try_get(2)?;
+    let opened_on: String = row.try_get(3)?;
+    let stage_since: String = row.try_get(4)?;
+    Ok(CaseRecord {
+        status: if status == "open" {
+            CaseStatus::Open
+        } else {
+            CaseStatus::Closed
+        },
+        stage: stage
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("case stage: {e}")))?,
+        opened_on: parse_date(&opened_on)?,
+        stage_since: parse_date(&stage_since)?,
+        closed_on: parse_opt_date(row.try_get(5)?)?,
+        past_due: row.try_get::<i64, _>(6)? != 0,
+        times_opened: u32::try_from(row.try_get::<i64, _>(7)?).unwrap_or(1),
+    })
+}
+
+fn case_event_kind(event: &recoup_core::case::CaseEvent) -> &'static str {
+    use recoup_core::case::CaseEvent;
+    match event {
+        CaseEvent::Opened { .. } => "opened",
+        CaseEvent::Reopened { .. } => "reopened",
+        CaseEvent::StageChanged { .. } => "stage_changed",
+        CaseEvent::Cured => "cured",
+        CaseEvent::Closed => "closed",
+    }
+}
+
+fn case_facts(
+    borrower_id: i64,
+    date: NaiveDate,
+    lines: &[LoanLine],
+    previous: Option<&CaseRecord>,
+    ledger: &[ContactEvent],
+    phones: Option<&Vec<String>>,
+    policy: &SegmentPolicy,
+) -> CaseFacts {
+    let worst = lines.iter().max_by_key(|l| l.dpd);
+    let dpd = worst.map_or(0, |l| l.dpd);
+    let next_due = lines.iter().filter_map(|l| l.next_due_date).min();
+    let next_due_amount: Fen = lines
+        .iter()
+        .filter(|l| l.next_due_date == next_due)
+        .map(|l| l.next_due_amount)
+        .sum();
+    let total_arrears: Fen = lines.iter().map(|l| l.arrears).sum();
+    let last_payment = lines.iter().filter_map(|l| l.last_payment).max();
+    let days = |from: NaiveDate| u32::try_from((date - from).num_days()).unwrap_or(0);
+    let times_delinquent = lines.iter().map(|l| l.times_delinquent).max().unwrap_or(0);
+    let last_contact = ledger.iter().map(|e| e.at).max();
+    let first_disbursed = lines.iter().map(|l| l.disbursed).min().unwrap_or(date);
+    let inputs = SegmentInputs {
+        dpd,
+        times_delinquent,
+        total_arrears,
+        monthly_installment: next_due_amount,
+        promises_kept: 0,
+        broken_promises: 0,
+        days_since_last_payment: last_payment.map(days),
+        delay_reason: DelayReason::Unknown,
+        phones: phones.map_or(0, |p| p.len() as u32),
+        failed_phones: 0,
+        unanswered_streak: ledger
+            .iter()
+            .rev()
+            .take_while(|e| e.result == ContactResult::Attempted)
+            .count() as u32,
+        address_failed: false,
+    };
+    CaseFacts {
+        case_id: borrower_id,
+        borrower_id,
+        as_of: date,
+        stage: previous
+            .filter(|c| c.status == CaseStatus::Open)
+            .map_or(Stage::PreDue, |c| c.stage),
+        dpd,
+        bucket: worst.map_or_else(|| "M0".to_string(), |l| l.bucket.clone()),
+        days_to_next_due: next_due.map(|d| u32::try_from((d - date).num_days()).unwrap_or(0)),
+        next_due_amount,
+        total_arrears,
+        principal_outstanding: lines.iter().map(|l| l.outstanding).sum(),
+        loan_principal: lines.iter().map(|l| l.principal).max().unwrap_or(Fen::ZERO),
+        months_on_book: ((date.year() - first_disbursed.year()) * 12 + date.month() as i32
+            - first_disbursed.month() as i32)
+            .max(0) as u32,
+        times_delinquent,
+        debit_failed_today: lines.iter().any(|l| l.last_failed_debit == Some(date)),
+        failed_debits: lines.iter().map(|l| l.failed_debits).sum(),
+        broken_promises: 0,
+        promises_kept: 0,
+        days_since_last_payment: last_payment.map(days),
+        days_since_last_contact: last_contact.map(|at| days(at.date_naive())),
+        quadrant: quadrant(&inputs, policy),
+        contactability: contactability(&inputs, policy),
+        delay_reason: DelayReason::Unknown,
+        temperament: Temperament::Unknown,
+        repeated_delinquency: repeated_delinquency(&inputs, policy),
+        risk_score: 500,
+        vehicle_risk: 0,
+        days_in_stage: previous.map_or(0, |c| days(c.stage_since)),
+    }
+}
+
+async fn borrower_phones(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: crate::Backend,
+    borrowers: &[i64],
+) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+    let sql = format!(
+        "SELECT id, phones FROM borrower WHERE id IN ({})",
+        placeholders(borrowers.len())
+    );
+    let sql = dialect(backend, &sql);
+    let mut query = sqlx::query(&sql);
+    for id in borrowers {
+        query = query.bind(*id);
+    }
+    let mut out = HashMap::new();
+    for row in query.fetch_all(&mut **tx).await? {
+        let phones: String = row.try_get(1)?;
+        out.insert(
+            row.try_get(0)?,
+            phones
+                .split(';')
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+async fn registered_contacts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: crate::Backend,
+    borrowers: &[i64],
+) -> Result<HashMap<i64, Vec<u32>>, StoreError> {
+    let sql = format!(
+        "SELECT borrower_id, seq FROM emergency_contact WHERE borrower_id IN ({}) ORDER BY borrower_id, seq",
+        placeholders(borrowers.len())
+    );
+    let sql = dialect(backend, &sql);
+    let mut query = sqlx::query(&sql);
+    for id in borrowers {
+        query = query.bind(*id);
+    }
+    let mut out: HashMap<i64, Vec<u32>> = HashMap::new();
+    for row in query.fetch_all(&mut **tx).await? {
+        let seq: i64 = row.try_get(1)?;
+        out.entry(row.try_get(0)?)
+            .or_default()
+            .push(u32::try_from(seq).unwrap_or(0));
+    }
+    Ok(out)
+}
+
+async fn contact_ledgers(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: crate::Backend,
+    borrowers: &[i64],
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<HashMap<i64, Vec<ContactEvent>>, StoreError> {
+    let sql = format!(
+        "SELECT borrower_id, loan_id, at, channel, party, address, result, conversation FROM contact_event \
+         WHERE at >= ? AND borrower_id IN ({}) ORDER BY borrower_id, at",
+        placeholders(borrowers.len())
+    );
+    let sql = dialect(backend, &sql);
+    let mut query = sqlx::query(&sql).bind(since.to_rfc3339());
+    for id in borrowers {
+        query = query.bind(*id);
+    }
+    let mut out: HashMap<i64, Vec<ContactEvent>> = HashMap::new();
+    for row in query.fetch_all(&mut **tx).await? {
+        let at: String = row.try_get(2)?;
+        let channel: String = row.try_get(3)?;
+        let party: String = row.try_get(4)?;
+        let result: String = row.try_get(6)?;
+        let event = ContactEvent {
+            borrower_id: row.try_get(0)?,
+            loan_id: row.try_get(1)?,
+            at: chrono::DateTime::parse_from_rfc3339(&at)
+                .map_err(|_| StoreError::Corrupt(format!("contact time `{at}`")))?
+                .with_timezone(&chrono::Utc),
+            channel: channel
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("contact channel: {e}")))?,
+            party: match party.strip_prefix("third_party:") {
+                Some(seq) => Party::ThirdParty {
+                    contact_seq: seq.parse().unwrap_or(0),
+                },
+                None if party == "lawyer" => Party::Lawyer,
+                None => Party::Borrower,
+            },
+            address: row.try_get(5)?,
+            result: match result.as_str() {
+                "connected" => ContactResult::Connected,
+                "failed" => ContactResult::Failed,
+                _ => ContactResult::Attempted,
+            },
+            conversation: row.try_get::<i64, _>(7)? != 0,
+        };
+        out.entry(event.borrower_id).or_default().push(event);
+    }
+    Ok(out)
+}
+
+type CaseRow = (
+    i64,
+    CaseRecord,
+    String,
+    Option<String>,
+    &'static str,
+    &'static str,
+);
+type TreatmentRow = (
+    i64,
+    recoup_strategy::PlannedTreatment,
+    &'static str,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+async fn write_plan(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: crate::Backend,
+    date_s: &str,
+    cases: &[CaseRow],
+    events: &[(i64, &'static str, String)],
+    treatments: &[TreatmentRow],
+) -> Result<(), StoreError> {
+    let upsert = dialect(
+        backend,
+        "INSERT INTO collection_case (borrower_id, status, stage, opened_on, stage_since, closed_on, past_due, \
+         times_opened, arm, segment, quadrant, contactability, planned_on) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (borrower_id) DO UPDATE SET \
+         status = excluded.status, stage = excluded.stage, opened_on = excluded.opened_on, \
+         stage_since = excluded.stage_since, closed_on = excluded.closed_on, past_due = excluded.past_due, \
+         times_opened = excluded.times_opened, arm = excluded.arm, segment = excluded.segment, \
+         quadrant = excluded.quadrant, contactability = excluded.contactability, planned_on = excluded.planned_on",
+    );
+    for (borrower_id, record, arm, segment, quadrant, contactability) in cases {
+        sqlx::query(&upsert)
+            .bind(*borrower_id)
+            .bind(if record.status == CaseStatus::Open {
+                "open"
+            } else {
+                "closed"
+            })
+            .bind(record.stage.code())
+            .bind(date_text(record.opened_on))
+            .bind(date_text(record.stage_since))
+            .bind(record.closed_on.map(date_text))
+            .bind(i64::from(record.past_due))
+            .bind(i64::from(record.times_opened))
+            .bind(arm.as_str())
+            .bind(segment.as_deref())
+            .bind(*quadrant)
+            .bind(*contactability)
+            .bind(date_s)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let insert_event = dialect(
+        backend,
+        "INSERT INTO case_event (borrower_id, business_date, kind, detail) VALUES (?, ?, ?, ?)",
+    );
+    for (borrower_id, kind, detail) in events {
+        sqlx::query(&insert_event)
+            .bind(*borrower_id)
+            .bind(date_s)
+            .bind(*kind)
+            .bind(detail.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    let insert_treatment = dialect(
+        backend,
+        "INSERT INTO treatment (business_date, borrower_id, treatment, channel, template, queue, priority, stage, \
+         segment, arm, due_on, cost, decision, rule, reason, permit_valid_until) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    for (borrower_id, planned, decision, rule, reason, valid_until) in treatments {
+        sqlx::query(&insert_treatment)
+            .bind(date_s)
+            .bind(*borrower_id)
+            .bind(planned.treatment.as_ref())
+            .bind(planned.channel.code())
+            .bind(planned.template.as_ref())
+            .bind(planned.queue.as_ref())
+            .bind(i64::from(planned.priority))
+            .bind(planned.stage.code())
+            .bind(planned.segment.as_deref())
+            .bind(planned.arm.as_ref())
+            .bind(date_text(planned.due))
+            .bind(planned.cost.get())
+            .bind(*decision)
+            .bind(rule.as_deref())
+            .bind(reason.as_deref())
+            .bind(valid_until.as_deref())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}

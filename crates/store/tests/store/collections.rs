@@ -1,0 +1,132 @@
+//! Planning a business date's collection work through the store: cases open, the strategy plans
+//! treatments, compliance blocks what breaks a rule, and planning is idempotent.
+
+use recoup_compliance::{Guard, Profile};
+use recoup_store::{EodOptions, Quiet, Store};
+use recoup_strategy::parse_strategy;
+
+use crate::fixtures::*;
+
+const STRATEGY: &str = include_str!("../../../../strategies/cn-default.toml");
+
+async fn closed_through(store: &Store, to: chrono::NaiveDate) {
+    store
+        .run_eod_through(to, &policy(), &EodOptions::default(), &Quiet, RECORDED_AT)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_delinquent_borrower_gets_a_case_and_treatments_and_a_recent_contact_blocks_a_call() {
+    let strategy = parse_strategy("cn-default.toml", STRATEGY).unwrap();
+    let guard = Guard::new(Profile::builtin("cn").unwrap());
+    for (backend, store, _dir) in stores().await {
+        // Loan 1 never pays: first due 2026-02-10, so 6 days past due on 2026-02-16.
+        store
+            .book_loans(
+                &[loan(1, 80_000, d(2026, 1, 5))],
+                &recoup_core::delinquency::BucketScheme::default(),
+                RECORDED_AT,
+            )
+            .await
+            .unwrap();
+        closed_through(&store, d(2026, 2, 16)).await;
+        // A call ten minutes before the planned 10:00 (Shanghai) contact: the minimum gap blocks.
+        sqlx::query(
+            "INSERT INTO contact_event (borrower_id, loan_id, at, channel, party, address, result, conversation) \
+             VALUES (1, 1, '2026-02-16T01:50:00+00:00', 'call', 'borrower', '13800138000', 'attempted', 0)",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+
+        let first = store
+            .plan_collections(d(2026, 2, 16), &strategy, &guard, 5)
+            .await
+            .unwrap();
+        assert_eq!(first.borrowers, 1, "{backend}");
+        assert!(first.permitted + first.blocked > 0, "{backend}: {first:?}");
+        let plan = store.plan_for(d(2026, 2, 16)).await.unwrap();
+        assert!(
+            plan.iter().any(|l| l.stage == "early"),
+            "{backend}: {plan:?}"
+        );
+        assert!(
+            plan.iter()
+                .any(|l| l.decision == "blocked" && l.rule.as_deref() == Some("cn.minimum_gap")),
+            "{backend}: {plan:?}"
+        );
+
+        let again = store
+            .plan_collections(d(2026, 2, 16), &strategy, &guard, 5)
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            Default::default(),
+            "{backend}: a planned date planned again"
+        );
+        assert_eq!(
+            store.plan_for(d(2026, 2, 16)).await.unwrap(),
+            plan,
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_current_borrower_gets_a_reminder_case_before_the_due_date_and_none_after_paying() {
+    let strategy = parse_strategy("cn-default.toml", STRATEGY).unwrap();
+    let guard = Guard::new(Profile::builtin("cn").unwrap());
+    for (backend, store, _dir) in stores().await {
+        let booked = loan(2, 60_000, d(2026, 1, 5));
+        let first_due = recoup_core::schedule::build_schedule(&booked.terms)[0];
+        store
+            .book_loans(
+                std::slice::from_ref(&booked),
+                &recoup_core::delinquency::BucketScheme::default(),
+                RECORDED_AT,
+            )
+            .await
+            .unwrap();
+        store
+            .post_bank_records(
+                &[payment(
+                    "P1",
+                    &booked.loan_no,
+                    first_due.due_date,
+                    first_due.payment(),
+                )],
+                RECORDED_AT,
+            )
+            .await
+            .unwrap();
+        closed_through(&store, d(2026, 2, 7)).await;
+        let reminder = store
+            .plan_collections(d(2026, 2, 7), &strategy, &guard, 5)
+            .await
+            .unwrap();
+        assert_eq!(reminder.borrowers, 1, "{backend}");
+        let plan = store.plan_for(d(2026, 2, 7)).await.unwrap();
+        assert!(
+            plan.iter().all(|l| l.stage == "pre_due"),
+            "{backend}: {plan:?}"
+        );
+        assert!(
+            plan.iter()
+                .any(|l| l.channel == "sms" || l.channel == "call"),
+            "{backend}: {plan:?}"
+        );
+
+        closed_through(&store, d(2026, 2, 11)).await;
+        let after = store
+            .plan_collections(d(2026, 2, 11), &strategy, &guard, 5)
+            .await
+            .unwrap();
+        assert_eq!(
+            (after.permitted, after.blocked),
+            (0, 0),
+            "{backend}: a paid reminder case should close"
+        );
+    }
+}
