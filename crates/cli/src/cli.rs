@@ -86,6 +86,22 @@ pub enum Command {
     /// Language quality inspection (质检) of templates and notes (see docs/qa.md).
     #[command(subcommand)]
     Qa(QaCommand),
+    /// Compliance reports (see docs/compliance.md).
+    #[command(subcommand)]
+    Compliance(ComplianceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComplianceCommand {
+    /// Permitted and blocked contacts by rule and channel between two business dates.
+    Report {
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -58,6 +58,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Plan { date, format } => {
                 commands::plan::run(&cli.database_url, date, format).await
             }
+            Command::Compliance(command) => {
+                commands::plan::compliance_report(&cli.database_url, &command).await
+            }
             Command::Strategy(command) => commands::strategy::run(&command),
             Command::Qa(command) => commands::qa::run(&command),
         }

@@ -319,6 +319,35 @@ impl Store {
         Ok(())
     }
 
+    /// Contact decisions between two business dates (inclusive): permitted and blocked, by rule
+    /// and channel, most frequent first. Internal actions are not contacts and are left out.
+    pub async fn compliance_counts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(String, Option<String>, String, i64)>, StoreError> {
+        let sql = dialect(
+            self.backend,
+            "SELECT decision, rule, channel, COUNT(*) FROM treatment WHERE business_date >= ? AND business_date <= ? \
+             AND decision <> 'internal' GROUP BY decision, rule, channel ORDER BY decision DESC, COUNT(*) DESC, rule, channel",
+        );
+        let rows = sqlx::query(&sql)
+            .bind(date_text(from))
+            .bind(date_text(to))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                ))
+            })
+            .collect()
+    }
+
     /// The plan of a business date, grouped by channel, queue, stage and decision.
     pub async fn plan_for(&self, date: NaiveDate) -> Result<Vec<PlanLine>, StoreError> {
         let sql = dialect(

@@ -187,6 +187,25 @@ async fn bench_eod(
         records.len(),
         store.backend()
     );
+    let (strategy, guard) = crate::commands::plan::load(settings)?;
+    let started = Instant::now();
+    let plan = store
+        .plan_collections(
+            bench_date,
+            &strategy,
+            &guard,
+            settings.collections.pre_due_days,
+        )
+        .await?;
+    let plan_secs = started.elapsed().as_secs_f64();
+    println!(
+        "plan: {} cases, {} contacts permitted, {} blocked, {} internal actions: {plan_secs:.1} s; end-of-day with planning: {:.1} s",
+        plan.borrowers,
+        plan.permitted,
+        plan.blocked,
+        plan.internal,
+        secs + plan_secs
+    );
     Ok(ExitCode::SUCCESS)
 }
 

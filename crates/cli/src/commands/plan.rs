@@ -137,3 +137,68 @@ fn json(date: NaiveDate, lines: &[PlanLine]) -> String {
         serde_json::to_string_pretty(&value).unwrap_or_default()
     )
 }
+
+/// `recoup compliance report --from D --to D`.
+pub async fn compliance_report(
+    database_url: &str,
+    command: &crate::cli::ComplianceCommand,
+) -> anyhow::Result<ExitCode> {
+    let crate::cli::ComplianceCommand::Report { from, to, format } = command;
+    if from > to {
+        eprintln!("error: --from {from} is after --to {to}");
+        return Ok(ExitCode::from(1));
+    }
+    let store = open_store(database_url).await?;
+    let rows = store.compliance_counts(*from, *to).await?;
+    let permitted: i64 = rows
+        .iter()
+        .filter(|r| r.0 == "permitted")
+        .map(|r| r.3)
+        .sum();
+    let blocked: i64 = rows.iter().filter(|r| r.0 == "blocked").map(|r| r.3).sum();
+    let text = match format {
+        Format::Table => {
+            let mut out = format!(
+                "Contacts planned {from} to {to}: {} checked, {permitted} permitted, {blocked} blocked\n",
+                permitted + blocked
+            );
+            let _ = writeln!(
+                out,
+                "  {:<10} {:<40} {:<14} {:>8}",
+                "decision", "rule", "channel", "count"
+            );
+            for (decision, rule, channel, count) in &rows {
+                let rule = rule.as_deref().unwrap_or("-");
+                let _ = writeln!(out, "  {decision:<10} {rule:<40} {channel:<14} {count:>8}");
+            }
+            out
+        }
+        Format::Csv => {
+            let mut out = String::from("from,to,decision,rule,channel,count\n");
+            for (decision, rule, channel, count) in &rows {
+                let rule = rule.as_deref().unwrap_or("");
+                let _ = writeln!(out, "{from},{to},{decision},{rule},{channel},{count}");
+            }
+            out
+        }
+        Format::Json => {
+            let lines: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(decision, rule, channel, count)| {
+                    serde_json::json!({ "decision": decision, "rule": rule, "channel": channel, "count": count })
+                })
+                .collect();
+            let value = serde_json::json!({
+                "from": from.to_string(), "to": to.to_string(),
+                "permitted": permitted, "blocked": blocked, "lines": lines,
+            });
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            )
+        }
+    };
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())
+        .context("cannot write the report")?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -107,6 +107,40 @@ fn the_demo_plans_its_last_day_and_recoup_plan_prints_it() {
         text.starts_with("date,decision,channel,queue,stage,rule,treatments\n2026-09-19,"),
         "{text}"
     );
+    let report = recoup(
+        dir.path(),
+        &[
+            "--database-url",
+            &url,
+            "compliance",
+            "report",
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-09-30",
+        ],
+    );
+    assert!(report.status.success(), "{}", stderr(&report));
+    assert!(stdout(&report).contains("permitted"), "{}", stdout(&report));
+    let backwards = recoup(
+        dir.path(),
+        &[
+            "--database-url",
+            &url,
+            "compliance",
+            "report",
+            "--from",
+            "2026-09-30",
+            "--to",
+            "2026-09-01",
+        ],
+    );
+    assert_eq!(backwards.status.code(), Some(1));
+    assert!(
+        stderr(&backwards).contains("is after"),
+        "{}",
+        stderr(&backwards)
+    );
     let missing = recoup(
         dir.path(),
         &["--database-url", &url, "plan", "--date", "2026-01-01"],

@@ -57,6 +57,23 @@ async fn a_delinquent_borrower_gets_a_case_and_treatments_and_a_recent_contact_b
             "{backend}: {plan:?}"
         );
 
+        let counts = store
+            .compliance_counts(d(2026, 2, 1), d(2026, 2, 28))
+            .await
+            .unwrap();
+        assert!(
+            counts
+                .iter()
+                .any(|(decision, rule, _, n)| decision == "blocked"
+                    && rule.as_deref() == Some("cn.minimum_gap")
+                    && *n > 0),
+            "{backend}: {counts:?}"
+        );
+        assert!(
+            counts.iter().all(|(decision, ..)| decision != "internal"),
+            "{backend}"
+        );
+
         let again = store
             .plan_collections(d(2026, 2, 16), &strategy, &guard, 5)
             .await
