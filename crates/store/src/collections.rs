@@ -127,8 +127,8 @@ impl Store {
         let list = placeholders(borrowers.len());
         // Cases, skipping borrowers this date has planned already.
         let sql = format!(
-            "SELECT borrower_id, status, stage, opened_on, stage_since, closed_on, past_due, times_opened, planned_on \
-             FROM collection_case WHERE borrower_id IN ({list})"
+            "SELECT borrower_id, status, stage, opened_on, stage_since, closed_on, past_due, times_opened, planned_on, \
+             quadrant, contactability, segment FROM collection_case WHERE borrower_id IN ({list})"
         );
         let sql = dialect(self.backend, &sql);
         let mut query = sqlx::query(&sql);
@@ -136,6 +136,7 @@ impl Store {
             query = query.bind(*id);
         }
         let mut cases: HashMap<i64, CaseRecord> = HashMap::new();
+        let mut segments_before: HashMap<i64, (String, String, Option<String>)> = HashMap::new();
         let mut planned: Vec<i64> = Vec::new();
         for row in query.fetch_all(&mut *tx).await? {
             let borrower_id: i64 = row.try_get(0)?;
@@ -145,6 +146,10 @@ impl Store {
                 continue;
             }
             cases.insert(borrower_id, case_from_row(&row)?);
+            segments_before.insert(
+                borrower_id,
+                (row.try_get(9)?, row.try_get(10)?, row.try_get(11)?),
+            );
         }
         let todo: Vec<i64> = borrowers
             .iter()
@@ -197,6 +202,7 @@ impl Store {
         let mut planned_rows = Vec::new();
         let mut case_rows = Vec::new();
         let mut event_rows = Vec::new();
+        let mut segment_rows: Vec<(i64, (String, String, Option<String>))> = Vec::new();
         for borrower_id in todo {
             let lines = loans.remove(&borrower_id).unwrap_or_default();
             let previous = cases.get(&borrower_id);
@@ -297,6 +303,14 @@ impl Store {
                     ));
                 }
             }
+            let now = (
+                facts.quadrant.code().to_string(),
+                facts.contactability.code().to_string(),
+                segment.clone(),
+            );
+            if segments_before.get(&borrower_id) != Some(&now) {
+                segment_rows.push((borrower_id, now));
+            }
             case_rows.push((
                 borrower_id,
                 record,
@@ -315,6 +329,21 @@ impl Store {
             &planned_rows,
         )
         .await?;
+        let insert_segment = dialect(
+            self.backend,
+            "INSERT INTO segment_change (borrower_id, business_date, quadrant, contactability, segment) \
+             VALUES (?, ?, ?, ?, ?)",
+        );
+        for (borrower_id, (quadrant, contactability, segment)) in &segment_rows {
+            sqlx::query(&insert_segment)
+                .bind(*borrower_id)
+                .bind(date_s)
+                .bind(quadrant.as_str())
+                .bind(contactability.as_str())
+                .bind(segment.as_deref())
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

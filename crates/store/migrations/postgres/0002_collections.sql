@@ -64,3 +64,13 @@ CREATE TABLE treatment (
     permit_valid_until TEXT
 );
 CREATE INDEX treatment_date ON treatment (business_date, decision);
+
+-- Segment history: a row whenever a case's quadrant, contactability or strategy segment changes.
+CREATE TABLE segment_change (
+    borrower_id     BIGINT NOT NULL,
+    business_date   TEXT NOT NULL,
+    quadrant        TEXT NOT NULL,
+    contactability  TEXT NOT NULL,
+    segment         TEXT,
+    PRIMARY KEY (borrower_id, business_date)
+);

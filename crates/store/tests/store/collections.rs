@@ -73,6 +73,15 @@ async fn a_delinquent_borrower_gets_a_case_and_treatments_and_a_recent_contact_b
             counts.iter().all(|(decision, ..)| decision != "internal"),
             "{backend}"
         );
+        let segment_rows: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM segment_change WHERE borrower_id = 1")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            segment_rows, 1,
+            "{backend}: the first plan records the segments"
+        );
 
         let again = store
             .plan_collections(d(2026, 2, 16), &strategy, &guard, 5)
