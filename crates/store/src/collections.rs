@@ -28,6 +28,9 @@ use crate::error::StoreError;
 use crate::sql::{date_text, dialect, parse_date, parse_opt_date, placeholders};
 use crate::Store;
 
+/// A case's segments as stored: quadrant, contactability, strategy segment.
+type Segments = (String, String, Option<String>);
+
 /// Borrowers per transaction.
 const CHUNK: usize = 500;
 
@@ -136,7 +139,7 @@ impl Store {
             query = query.bind(*id);
         }
         let mut cases: HashMap<i64, CaseRecord> = HashMap::new();
-        let mut segments_before: HashMap<i64, (String, String, Option<String>)> = HashMap::new();
+        let mut segments_before: HashMap<i64, Segments> = HashMap::new();
         let mut planned: Vec<i64> = Vec::new();
         for row in query.fetch_all(&mut *tx).await? {
             let borrower_id: i64 = row.try_get(0)?;
@@ -202,7 +205,7 @@ impl Store {
         let mut planned_rows = Vec::new();
         let mut case_rows = Vec::new();
         let mut event_rows = Vec::new();
-        let mut segment_rows: Vec<(i64, (String, String, Option<String>))> = Vec::new();
+        let mut segment_rows: Vec<(i64, Segments)> = Vec::new();
         for borrower_id in todo {
             let lines = loans.remove(&borrower_id).unwrap_or_default();
             let previous = cases.get(&borrower_id);
