@@ -108,6 +108,14 @@ pub enum ComplianceCommand {
 pub enum StrategyCommand {
     /// Check a strategy file; every error is printed with its line and column.
     Check { file: PathBuf },
+    /// Champion/challenger results per arm: cases, contacts and cost by channel, blocks, cures,
+    /// money recovered.
+    Results {
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,7 +25,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Calculators and checkers need no settings, so a broken recoup.toml does not stop them.
     match &cli.command {
         Command::Schedule(args) => return commands::schedule::run(args),
-        Command::Strategy(command) => return commands::strategy::run(command),
+        Command::Strategy(command @ cli::StrategyCommand::Check { .. }) => {
+            return commands::strategy::run(command)
+        }
         Command::Qa(command) => return commands::qa::run(command),
         _ => {}
     }
@@ -61,7 +63,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Compliance(command) => {
                 commands::plan::compliance_report(&cli.database_url, &command).await
             }
-            Command::Strategy(command) => commands::strategy::run(&command),
+            Command::Strategy(command) => {
+                commands::strategy::results(&cli.database_url, &command).await
+            }
             Command::Qa(command) => commands::qa::run(&command),
         }
     })

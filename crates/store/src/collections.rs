@@ -43,6 +43,20 @@ pub struct PlanOutcome {
     pub internal: u64,
 }
 
+/// Champion/challenger results of one strategy arm over a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArmResult {
+    pub arm: String,
+    /// Cases assigned to the arm (open or closed).
+    pub cases: i64,
+    /// Permitted contacts by channel: (channel, contacts, cost by the strategy's channel weights).
+    pub contacts: Vec<(String, i64, Fen)>,
+    pub blocked: i64,
+    pub cures: i64,
+    /// Money received from the arm's borrowers in the period.
+    pub recovered: Fen,
+}
+
 /// One line of a day's plan: treatments grouped by channel, queue, stage and decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanLine {
@@ -378,6 +392,98 @@ impl Store {
                 ))
             })
             .collect()
+    }
+
+    /// Champion/challenger results per arm between two business dates (inclusive).
+    pub async fn strategy_results(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ArmResult>, StoreError> {
+        let (from_s, to_s) = (date_text(from), date_text(to));
+        let mut arms: std::collections::BTreeMap<String, ArmResult> =
+            std::collections::BTreeMap::new();
+        let sql = dialect(
+            self.backend,
+            "SELECT arm, COUNT(*) FROM collection_case GROUP BY arm",
+        );
+        for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
+            let arm: String = row.try_get(0)?;
+            arms.entry(arm.clone())
+                .or_insert_with(|| ArmResult {
+                    arm,
+                    ..ArmResult::default()
+                })
+                .cases = row.try_get(1)?;
+        }
+        let sql = dialect(
+            self.backend,
+            "SELECT arm, decision, channel, COUNT(*), CAST(SUM(cost) AS BIGINT) FROM treatment \
+             WHERE business_date >= ? AND business_date <= ? AND decision <> 'internal' \
+             GROUP BY arm, decision, channel ORDER BY arm, channel",
+        );
+        for row in sqlx::query(&sql)
+            .bind(&from_s)
+            .bind(&to_s)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let arm: String = row.try_get(0)?;
+            let decision: String = row.try_get(1)?;
+            let entry = arms.entry(arm.clone()).or_insert_with(|| ArmResult {
+                arm,
+                ..ArmResult::default()
+            });
+            let count: i64 = row.try_get(3)?;
+            if decision == "permitted" {
+                entry
+                    .contacts
+                    .push((row.try_get(2)?, count, Fen::new(row.try_get(4)?)));
+            } else {
+                entry.blocked += count;
+            }
+        }
+        let sql = dialect(
+            self.backend,
+            "SELECT c.arm, COUNT(*) FROM case_event e JOIN collection_case c ON c.borrower_id = e.borrower_id \
+             WHERE e.kind = 'cured' AND e.business_date >= ? AND e.business_date <= ? GROUP BY c.arm",
+        );
+        for row in sqlx::query(&sql)
+            .bind(&from_s)
+            .bind(&to_s)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let arm: String = row.try_get(0)?;
+            arms.entry(arm.clone())
+                .or_insert_with(|| ArmResult {
+                    arm,
+                    ..ArmResult::default()
+                })
+                .cures = row.try_get(1)?;
+        }
+        let sql = dialect(
+            self.backend,
+            "SELECT c.arm, CAST(SUM(p.amount) AS BIGINT) FROM payment p JOIN loan l ON l.id = p.loan_id \
+             JOIN collection_case c ON c.borrower_id = l.borrower_id \
+             WHERE p.value_date >= ? AND p.value_date <= ? GROUP BY c.arm",
+        );
+        for row in sqlx::query(&sql)
+            .bind(&from_s)
+            .bind(&to_s)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let arm: String = row.try_get(0)?;
+            let recovered: Option<i64> = row.try_get(1)?;
+            arms.entry(arm.clone())
+                .or_insert_with(|| ArmResult {
+                    arm,
+                    ..ArmResult::default()
+                })
+                .recovered = Fen::new(recovered.unwrap_or(0));
+        }
+        Ok(arms.into_values().collect())
     }
 
     /// The plan of a business date, grouped by channel, queue, stage and decision.

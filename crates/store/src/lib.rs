@@ -31,7 +31,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use bank::{BankPostOutcome, RecordProblem};
 pub use book::{BookOutcome, SnapshotLoan};
-pub use collections::{PlanLine, PlanOutcome};
+pub use collections::{ArmResult, PlanLine, PlanOutcome};
 pub use eod::{EodObserver, EodOptions, EodReport, Quiet};
 pub use error::StoreError;
 pub use reports::{LoanOverview, PortfolioDay};

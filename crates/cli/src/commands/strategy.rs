@@ -12,7 +12,51 @@ use crate::cli::StrategyCommand;
 pub fn run(command: &StrategyCommand) -> anyhow::Result<ExitCode> {
     match command {
         StrategyCommand::Check { file } => check(file),
+        StrategyCommand::Results { .. } => {
+            anyhow::bail!("`strategy results` needs the database; it is run through `results`")
+        }
     }
+}
+
+/// `recoup strategy results --from D --to D`: each arm side by side.
+pub async fn results(database_url: &str, command: &StrategyCommand) -> anyhow::Result<ExitCode> {
+    let StrategyCommand::Results { from, to } = command else {
+        return run(command);
+    };
+    if from > to {
+        eprintln!("error: --from {from} is after --to {to}");
+        return Ok(ExitCode::from(1));
+    }
+    let store = crate::commands::open_store(database_url).await?;
+    let arms = store.strategy_results(*from, *to).await?;
+    if arms.is_empty() {
+        eprintln!("error: no cases yet; `recoup eod` plans collection work when it closes a date");
+        return Ok(ExitCode::from(1));
+    }
+    let mut out = format!("Strategy results {from} to {to}\n");
+    for arm in &arms {
+        let contacts: i64 = arm.contacts.iter().map(|c| c.1).sum();
+        let cost: recoup_core::Fen = arm.contacts.iter().map(|c| c.2).sum();
+        out.push_str(&format!(
+            "  arm {:<12} cases {:>8}  contacts {:>8}  cost {:>14}  blocked {:>6}  cures {:>6}  recovered {:>18}\n",
+            arm.arm,
+            arm.cases,
+            contacts,
+            cost.to_grouped_string(),
+            arm.blocked,
+            arm.cures,
+            arm.recovered.to_grouped_string()
+        ));
+        for (channel, n, channel_cost) in &arm.contacts {
+            out.push_str(&format!(
+                "      {channel:<14} {n:>8}  {:>14}\n",
+                channel_cost.to_grouped_string()
+            ));
+        }
+    }
+    std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes())
+        .context("cannot write to standard output")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(path: &Path) -> anyhow::Result<ExitCode> {

@@ -141,6 +141,39 @@ fn the_demo_plans_its_last_day_and_recoup_plan_prints_it() {
         "{}",
         stderr(&backwards)
     );
+    let results = recoup(
+        dir.path(),
+        &[
+            "--database-url",
+            &url,
+            "strategy",
+            "results",
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-09-30",
+        ],
+    );
+    assert!(results.status.success(), "{}", stderr(&results));
+    assert!(
+        stdout(&results).contains("arm champion"),
+        "{}",
+        stdout(&results)
+    );
+    let backwards = recoup(
+        dir.path(),
+        &[
+            "--database-url",
+            &url,
+            "strategy",
+            "results",
+            "--from",
+            "2026-09-30",
+            "--to",
+            "2026-09-01",
+        ],
+    );
+    assert_eq!(backwards.status.code(), Some(1));
     let missing = recoup(
         dir.path(),
         &["--database-url", &url, "plan", "--date", "2026-01-01"],

@@ -82,6 +82,20 @@ async fn a_delinquent_borrower_gets_a_case_and_treatments_and_a_recent_contact_b
             segment_rows, 1,
             "{backend}: the first plan records the segments"
         );
+        let results = store
+            .strategy_results(d(2026, 2, 1), d(2026, 2, 28))
+            .await
+            .unwrap();
+        assert_eq!(
+            results.iter().map(|a| a.cases).sum::<i64>(),
+            1,
+            "{backend}: {results:?}"
+        );
+        let arm = results.iter().find(|a| a.cases == 1).unwrap();
+        assert!(
+            arm.blocked > 0 || !arm.contacts.is_empty(),
+            "{backend}: {arm:?}"
+        );
 
         let again = store
             .plan_collections(d(2026, 2, 16), &strategy, &guard, 5)
