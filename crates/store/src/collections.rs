@@ -637,17 +637,9 @@ async fn borrower_phones(
     backend: crate::Backend,
     borrowers: &[i64],
 ) -> Result<HashMap<i64, Vec<String>>, StoreError> {
-    let sql = format!(
-        "SELECT id, phones FROM borrower WHERE id IN ({})",
-        placeholders(borrowers.len())
-    );
-    let sql = dialect(backend, &sql);
-    let mut query = sqlx::query(&sql);
-    for id in borrowers {
-        query = query.bind(*id);
-    }
+    let sql = "SELECT id, phones FROM borrower WHERE id IN ({ids})";
     let mut out = HashMap::new();
-    for row in query.fetch_all(&mut **tx).await? {
+    for row in rows_for_ids(tx, backend, sql, None, borrowers).await? {
         let phones: String = row.try_get(1)?;
         out.insert(
             row.try_get(0)?,
@@ -666,17 +658,9 @@ async fn registered_contacts(
     backend: crate::Backend,
     borrowers: &[i64],
 ) -> Result<HashMap<i64, Vec<u32>>, StoreError> {
-    let sql = format!(
-        "SELECT borrower_id, seq FROM emergency_contact WHERE borrower_id IN ({}) ORDER BY borrower_id, seq",
-        placeholders(borrowers.len())
-    );
-    let sql = dialect(backend, &sql);
-    let mut query = sqlx::query(&sql);
-    for id in borrowers {
-        query = query.bind(*id);
-    }
+    let sql = "SELECT borrower_id, seq FROM emergency_contact WHERE borrower_id IN ({ids}) ORDER BY borrower_id, seq";
     let mut out: HashMap<i64, Vec<u32>> = HashMap::new();
-    for row in query.fetch_all(&mut **tx).await? {
+    for row in rows_for_ids(tx, backend, sql, None, borrowers).await? {
         let seq: i64 = row.try_get(1)?;
         out.entry(row.try_get(0)?)
             .or_default()
@@ -691,18 +675,10 @@ async fn contact_ledgers(
     borrowers: &[i64],
     since: chrono::DateTime<chrono::Utc>,
 ) -> Result<HashMap<i64, Vec<ContactEvent>>, StoreError> {
-    let sql = format!(
-        "SELECT borrower_id, loan_id, at, channel, party, address, result, conversation FROM contact_event \
-         WHERE at >= ? AND borrower_id IN ({}) ORDER BY borrower_id, at",
-        placeholders(borrowers.len())
-    );
-    let sql = dialect(backend, &sql);
-    let mut query = sqlx::query(&sql).bind(since.to_rfc3339());
-    for id in borrowers {
-        query = query.bind(*id);
-    }
+    let sql = "SELECT borrower_id, loan_id, at, channel, party, address, result, conversation FROM contact_event \
+               WHERE at >= ? AND borrower_id IN ({ids}) ORDER BY borrower_id, at";
     let mut out: HashMap<i64, Vec<ContactEvent>> = HashMap::new();
-    for row in query.fetch_all(&mut **tx).await? {
+    for row in rows_for_ids(tx, backend, sql, Some(since.to_rfc3339()), borrowers).await? {
         let at: String = row.try_get(2)?;
         let channel: String = row.try_get(3)?;
         let party: String = row.try_get(4)?;
@@ -834,4 +810,25 @@ async fn write_plan(
             .await?;
     }
     Ok(())
+}
+
+/// Runs `sql` with `{ids}` replaced by one placeholder per id, binding `leading` (if any) and
+/// then the ids: the one shape of every by-borrower read in planning.
+async fn rows_for_ids(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: crate::Backend,
+    sql: &str,
+    leading: Option<String>,
+    ids: &[i64],
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    let sql = sql.replace("{ids}", &placeholders(ids.len()));
+    let sql = dialect(backend, &sql);
+    let mut query = sqlx::query(&sql);
+    if let Some(value) = leading {
+        query = query.bind(value);
+    }
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(&mut **tx).await?)
 }
