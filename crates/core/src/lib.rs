@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod case;
 pub mod contact;
 pub mod delinquency;
+pub mod facts;
 pub mod identity;
 pub mod loan;
 pub mod money;

@@ -17,6 +17,7 @@ use recoup_core::book::{
     BankRecord, DebitFailure, DebitFailureReason, PaymentChannel, PaymentRecord,
 };
 use recoup_core::calendar::add_months_on_day;
+use recoup_core::contact::Channel;
 use recoup_core::Fen;
 
 use crate::behaviour::{
@@ -24,6 +25,7 @@ use crate::behaviour::{
     DueAction, PayKind,
 };
 use crate::portfolio::SimLoan;
+use crate::response::{self, ContactResponse};
 use crate::seeds::{derive, mix64, rng_for, tag};
 
 /// A payment the borrower has planned.
@@ -47,6 +49,8 @@ struct Track {
     /// The next period whose due date has not been processed (`term + 1` once all have).
     next_period: u16,
     pending: Option<Pending>,
+    /// The borrower read a reminder since the last due date (see `response::reminder_saves`).
+    reminded: bool,
 }
 
 impl Track {
@@ -126,6 +130,7 @@ impl BankFeed {
                 repayment_day: terms.repayment_day().min(31) as u8,
                 next_period: 1,
                 pending: None,
+                reminded: false,
             };
             if let Some(date) = track.next_event() {
                 calendar.entry(date).or_default().push(idx as u32);
@@ -230,6 +235,96 @@ impl BankFeed {
         records
     }
 
+    /// A collection contact through `channel` on `date` with the borrower of the loan at
+    /// `position` (its index in the slice given to [`BankFeed::new`]); `overdue` says whether
+    /// the lender's ledger shows the loan past due. Returns what the collector would record.
+    ///
+    /// A reached borrower who is overdue may be persuaded: a payment already planned comes
+    /// sooner, or one is planned where there was none. A reached borrower who is not overdue
+    /// (a reminder) is more likely to have funds on the due date. Draws depend only on the feed
+    /// seed, the loan, the date and the channel, so two strategies that make the same contact
+    /// get the same answer.
+    pub fn contact(
+        &mut self,
+        position: usize,
+        date: NaiveDate,
+        channel: Channel,
+        overdue: bool,
+    ) -> ContactResponse {
+        let none = ContactResponse {
+            reached: false,
+            conversation: false,
+            pays_on: None,
+        };
+        let Some(track) = self.loans.get(position) else {
+            return none;
+        };
+        let mut rng = self.response_rng(track.salt, date, channel);
+        let behaviour = track.behaviour;
+        let internal = !channel.is_contact();
+        let reached = internal || response::chance(&mut rng, response::reach(behaviour, channel));
+        if !reached {
+            return none;
+        }
+        let conversation = matches!(channel, Channel::Call | Channel::FieldVisit);
+        let pays_on = if overdue {
+            self.persuade(position, date, channel, &mut rng)
+        } else {
+            if let Some(track) = self.loans.get_mut(position) {
+                track.reminded = true;
+            }
+            None
+        };
+        ContactResponse {
+            reached: !internal,
+            conversation: conversation && !internal,
+            pays_on,
+        }
+    }
+
+    /// Applies collection pressure to an overdue loan; returns the date the borrower now pays.
+    fn persuade(
+        &mut self,
+        position: usize,
+        date: NaiveDate,
+        channel: Channel,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<NaiveDate> {
+        let track = self.loans.get_mut(position)?;
+        if !response::chance(rng, response::persuasion(track.behaviour, channel)) {
+            return None;
+        }
+        let soon = |days: u16| date.checked_add_days(Days::new(u64::from(days)));
+        let pending = match track.pending {
+            // Already paying soon: nothing changes.
+            Some(p) if p.date <= date + Days::new(2) => return Some(p.date),
+            Some(p) => Pending {
+                date: soon(rng.random_range(1..=3))?,
+                kind: p.kind,
+            },
+            None => {
+                let (days, kind) = response::persuaded_payment(rng, track.behaviour);
+                Pending {
+                    date: soon(days)?,
+                    kind,
+                }
+            }
+        };
+        track.pending = Some(pending);
+        // The loan may also sit under a later date; the extra entry is dropped when reached.
+        self.calendar
+            .entry(pending.date)
+            .or_default()
+            .push(position as u32);
+        Some(pending.date)
+    }
+
+    fn response_rng(&self, salt: u64, date: NaiveDate, channel: Channel) -> ChaCha8Rng {
+        let day = u64::from(date.num_days_from_ce().unsigned_abs());
+        let what = mix64(day) ^ (channel as u64 + 1);
+        rng_for(self.seed, tag::RESPONSE, derive(salt, tag::RESPONSE, what))
+    }
+
     fn event_rng(&self, salt: u64, date: NaiveDate) -> ChaCha8Rng {
         let day = u64::from(date.num_days_from_ce().unsigned_abs());
         rng_for(self.seed, tag::FEED, derive(salt, tag::FEED, mix64(day)))
@@ -266,8 +361,9 @@ fn process(
             period += 1;
         }
         track.next_period = period + 1;
+        let reminded = std::mem::take(&mut track.reminded);
         if owed.is_positive() {
-            match due_action(
+            let mut action = due_action(
                 rng,
                 track.behaviour,
                 &track.params,
@@ -275,7 +371,14 @@ fn process(
                 period == track.term,
                 owed,
                 track.installment,
-            ) {
+            );
+            if reminded
+                && matches!(action, DueAction::Fail { .. })
+                && response::chance(rng, response::reminder_saves(track.behaviour))
+            {
+                action = DueAction::Collect;
+            }
+            match action {
                 DueAction::Collect => {
                     out.push(BankRecord::Payment(PaymentRecord {
                         key: key(&mut n),

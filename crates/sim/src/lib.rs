@@ -16,9 +16,11 @@ mod ids;
 mod names;
 mod places;
 mod portfolio;
+mod response;
 mod seeds;
 mod vehicles;
 
 pub use behaviour::Behaviour;
 pub use feed::BankFeed;
+pub use response::ContactResponse;
 pub use portfolio::{generate_portfolio, PortfolioPlan, PortfolioSpec, SimLoan};

@@ -35,6 +35,7 @@ pub(crate) mod tag {
     pub const SALT: u64 = 6;
     pub const FEED: u64 = 7;
     pub const BIRTH: u64 = 8;
+    pub const RESPONSE: u64 = 9;
 }
 
 /// Picks an item with probability proportional to its weight. Weights are small static tables, so

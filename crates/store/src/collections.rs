@@ -9,17 +9,14 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::{NaiveDate, TimeZone};
 use recoup_compliance::{
     BorrowerStanding, ContactRequest, Decision, Guard, History, TemplateClass,
 };
-use recoup_core::case::{
-    advance_case, CaseFacts, CaseRecord, CaseStatus, DelayReason, Stage, Temperament,
-};
+use recoup_core::case::{advance_case, CaseRecord, CaseStatus};
 use recoup_core::contact::{Channel, ContactEvent, ContactResult, Party};
-use recoup_core::segment::{
-    contactability, quadrant, repeated_delinquency, SegmentInputs, SegmentPolicy,
-};
+use recoup_core::facts::{case_facts, BorrowerFacts, LoanPosition};
+use recoup_core::segment::SegmentPolicy;
 use recoup_core::Fen;
 use recoup_strategy::Strategy;
 use sqlx::Row;
@@ -70,21 +67,6 @@ pub struct PlanLine {
     pub treatments: i64,
 }
 
-/// One loan's contribution to its borrower's case facts.
-struct LoanLine {
-    dpd: u32,
-    bucket: String,
-    next_due_date: Option<NaiveDate>,
-    next_due_amount: Fen,
-    arrears: Fen,
-    outstanding: Fen,
-    principal: Fen,
-    disbursed: NaiveDate,
-    times_delinquent: u32,
-    failed_debits: u32,
-    last_failed_debit: Option<NaiveDate>,
-    last_payment: Option<NaiveDate>,
-}
 
 impl Store {
     /// Plans business date `date` (which should be closed by end-of-day first). `pre_due_days`
@@ -191,11 +173,11 @@ impl Store {
         for id in &todo {
             query = query.bind(*id);
         }
-        let mut loans: HashMap<i64, Vec<LoanLine>> = HashMap::new();
+        let mut loans: HashMap<i64, Vec<LoanPosition>> = HashMap::new();
         for row in query.fetch_all(&mut *tx).await? {
             let borrower_id: i64 = row.try_get(0)?;
             let disbursed: String = row.try_get(8)?;
-            loans.entry(borrower_id).or_default().push(LoanLine {
+            loans.entry(borrower_id).or_default().push(LoanPosition {
                 dpd: u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
                 bucket: row.try_get(2)?,
                 next_due_date: parse_opt_date(row.try_get(3)?)?,
@@ -229,8 +211,11 @@ impl Store {
                 date,
                 &lines,
                 previous,
-                ledger,
-                phones.get(&borrower_id),
+                BorrowerFacts {
+                    ledger,
+                    phones: phones.get(&borrower_id).map_or(0, |p| p.len() as u32),
+                    ..BorrowerFacts::default()
+                },
                 policy,
             );
             let mut treatments = Vec::new();
@@ -556,81 +541,6 @@ fn case_event_kind(event: &recoup_core::case::CaseEvent) -> &'static str {
     }
 }
 
-fn case_facts(
-    borrower_id: i64,
-    date: NaiveDate,
-    lines: &[LoanLine],
-    previous: Option<&CaseRecord>,
-    ledger: &[ContactEvent],
-    phones: Option<&Vec<String>>,
-    policy: &SegmentPolicy,
-) -> CaseFacts {
-    let worst = lines.iter().max_by_key(|l| l.dpd);
-    let dpd = worst.map_or(0, |l| l.dpd);
-    let next_due = lines.iter().filter_map(|l| l.next_due_date).min();
-    let next_due_amount: Fen = lines
-        .iter()
-        .filter(|l| l.next_due_date == next_due)
-        .map(|l| l.next_due_amount)
-        .sum();
-    let total_arrears: Fen = lines.iter().map(|l| l.arrears).sum();
-    let last_payment = lines.iter().filter_map(|l| l.last_payment).max();
-    let days = |from: NaiveDate| u32::try_from((date - from).num_days()).unwrap_or(0);
-    let times_delinquent = lines.iter().map(|l| l.times_delinquent).max().unwrap_or(0);
-    let last_contact = ledger.iter().map(|e| e.at).max();
-    let first_disbursed = lines.iter().map(|l| l.disbursed).min().unwrap_or(date);
-    let inputs = SegmentInputs {
-        dpd,
-        times_delinquent,
-        total_arrears,
-        monthly_installment: next_due_amount,
-        promises_kept: 0,
-        broken_promises: 0,
-        days_since_last_payment: last_payment.map(days),
-        delay_reason: DelayReason::Unknown,
-        phones: phones.map_or(0, |p| p.len() as u32),
-        failed_phones: 0,
-        unanswered_streak: ledger
-            .iter()
-            .rev()
-            .take_while(|e| e.result == ContactResult::Attempted)
-            .count() as u32,
-        address_failed: false,
-    };
-    CaseFacts {
-        case_id: borrower_id,
-        borrower_id,
-        as_of: date,
-        stage: previous
-            .filter(|c| c.status == CaseStatus::Open)
-            .map_or(Stage::PreDue, |c| c.stage),
-        dpd,
-        bucket: worst.map_or_else(|| "M0".to_string(), |l| l.bucket.clone()),
-        days_to_next_due: next_due.map(|d| u32::try_from((d - date).num_days()).unwrap_or(0)),
-        next_due_amount,
-        total_arrears,
-        principal_outstanding: lines.iter().map(|l| l.outstanding).sum(),
-        loan_principal: lines.iter().map(|l| l.principal).max().unwrap_or(Fen::ZERO),
-        months_on_book: ((date.year() - first_disbursed.year()) * 12 + date.month() as i32
-            - first_disbursed.month() as i32)
-            .max(0) as u32,
-        times_delinquent,
-        debit_failed_today: lines.iter().any(|l| l.last_failed_debit == Some(date)),
-        failed_debits: lines.iter().map(|l| l.failed_debits).sum(),
-        broken_promises: 0,
-        promises_kept: 0,
-        days_since_last_payment: last_payment.map(days),
-        days_since_last_contact: last_contact.map(|at| days(at.date_naive())),
-        quadrant: quadrant(&inputs, policy),
-        contactability: contactability(&inputs, policy),
-        delay_reason: DelayReason::Unknown,
-        temperament: Temperament::Unknown,
-        repeated_delinquency: repeated_delinquency(&inputs, policy),
-        risk_score: 500,
-        vehicle_risk: 0,
-        days_in_stage: previous.map_or(0, |c| days(c.stage_since)),
-    }
-}
 
 async fn borrower_phones(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
