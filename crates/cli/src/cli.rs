@@ -116,6 +116,29 @@ pub enum StrategyCommand {
         #[arg(long)]
         to: NaiveDate,
     },
+    /// Run a simulated book forward with a strategy (and, with --against, a second one on the
+    /// same book and bank): recovery, cures, contacts by channel and compliance blocks.
+    Simulate {
+        /// The strategy file to simulate.
+        file: PathBuf,
+        /// A second strategy file to compare against, side by side.
+        #[arg(long)]
+        against: Option<PathBuf>,
+        /// Business dates to run.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        /// Seed of the simulated book and bank.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Loans in the simulated book.
+        #[arg(long, default_value_t = 20_000)]
+        loans: usize,
+        /// First business date worked (the book is seasoned up to the day before).
+        #[arg(long, default_value = "2026-06-01")]
+        start: NaiveDate,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -38,6 +38,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
+    if let Command::Strategy(command @ cli::StrategyCommand::Simulate { .. }) = &cli.command {
+        return commands::simulate::run(&settings, command);
+    }
     runtime.block_on(async move {
         match cli.command {
             Command::Schedule(args) => commands::schedule::run(&args),

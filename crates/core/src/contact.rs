@@ -75,6 +75,18 @@ impl Channel {
                 | Channel::LawyerLetter
         )
     }
+
+    /// The stage a case moves to when this action is taken: a referral hands the case to asset
+    /// preservation or legal, a placement to an agency. Those stages are sticky until a cure.
+    pub fn escalates_to(self) -> Option<crate::case::Stage> {
+        use crate::case::Stage;
+        match self {
+            Channel::AssetPreservationReferral => Some(Stage::AssetPreservation),
+            Channel::LegalReferral => Some(Stage::Legal),
+            Channel::AgencyPlacement => Some(Stage::Agency),
+            _ => None,
+        }
+    }
 }
 
 impl FromStr for Channel {

@@ -7,7 +7,9 @@ use chrono::{Datelike, NaiveDate};
 use crate::case::{CaseFacts, CaseRecord, CaseStatus, DelayReason, Stage, Temperament};
 use crate::contact::{ContactEvent, ContactResult};
 use crate::money::Fen;
-use crate::segment::{contactability, quadrant, repeated_delinquency, SegmentInputs, SegmentPolicy};
+use crate::segment::{
+    contactability, quadrant, repeated_delinquency, SegmentInputs, SegmentPolicy,
+};
 
 /// One loan's contribution to its borrower's case facts, as of the business date.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,7 +36,7 @@ struct Pending {
 }
 
 /// What the feed remembers about one loan.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Track {
     loan_no: Box<str>,
     salt: u64,
@@ -80,7 +80,7 @@ impl Track {
 /// disbursement: an event on a date that was never asked for is rolled forward to the next date
 /// that is (so a skipped due date's debit happens on the following date asked).
 /// [`BankFeed::next_event_date`] tells which dates have anything at all.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct BankFeed {
     seed: u64,
     loans: Vec<Track>,
@@ -236,8 +236,10 @@ impl BankFeed {
     }
 
     /// A collection contact through `channel` on `date` with the borrower of the loan at
-    /// `position` (its index in the slice given to [`BankFeed::new`]); `overdue` says whether
-    /// the lender's ledger shows the loan past due. Returns what the collector would record.
+    /// `position` (its index in the slice given to [`BankFeed::new`]); `attempt` counts the
+    /// contacts already made with the borrower that day (each attempt draws afresh) and
+    /// `overdue` says whether the lender's ledger shows the loan past due. Returns what the
+    /// collector would record.
     ///
     /// A reached borrower who is overdue may be persuaded: a payment already planned comes
     /// sooner, or one is planned where there was none. A reached borrower who is not overdue
@@ -249,6 +251,7 @@ impl BankFeed {
         position: usize,
         date: NaiveDate,
         channel: Channel,
+        attempt: u32,
         overdue: bool,
     ) -> ContactResponse {
         let none = ContactResponse {
@@ -259,7 +262,7 @@ impl BankFeed {
         let Some(track) = self.loans.get(position) else {
             return none;
         };
-        let mut rng = self.response_rng(track.salt, date, channel);
+        let mut rng = self.response_rng(track.salt, date, channel, attempt);
         let behaviour = track.behaviour;
         let internal = !channel.is_contact();
         let reached = internal || response::chance(&mut rng, response::reach(behaviour, channel));
@@ -319,9 +322,15 @@ impl BankFeed {
         Some(pending.date)
     }
 
-    fn response_rng(&self, salt: u64, date: NaiveDate, channel: Channel) -> ChaCha8Rng {
+    fn response_rng(
+        &self,
+        salt: u64,
+        date: NaiveDate,
+        channel: Channel,
+        attempt: u32,
+    ) -> ChaCha8Rng {
         let day = u64::from(date.num_days_from_ce().unsigned_abs());
-        let what = mix64(day) ^ (channel as u64 + 1);
+        let what = mix64(day) ^ ((channel as u64 + 1) << 32 | u64::from(attempt));
         rng_for(self.seed, tag::RESPONSE, derive(salt, tag::RESPONSE, what))
     }
 

@@ -10,7 +10,9 @@
 #![warn(missing_docs)]
 
 mod behaviour;
+mod book;
 mod borrowers;
+mod collections;
 mod feed;
 mod ids;
 mod names;
@@ -21,6 +23,11 @@ mod seeds;
 mod vehicles;
 
 pub use behaviour::Behaviour;
+pub use book::{CloseError, DayPosted, MemoryBook};
+pub use collections::{
+    run_collections, season, ChannelTally, CollectionObserver, CollectionOutcome, CollectionSpec,
+    SeasonedBook,
+};
 pub use feed::BankFeed;
-pub use response::ContactResponse;
 pub use portfolio::{generate_portfolio, PortfolioPlan, PortfolioSpec, SimLoan};
+pub use response::ContactResponse;

@@ -67,7 +67,6 @@ pub struct PlanLine {
     pub treatments: i64,
 }
 
-
 impl Store {
     /// Plans business date `date` (which should be closed by end-of-day first). `pre_due_days`
     /// is the reminder window that opens a case before the due date.
@@ -540,7 +539,6 @@ fn case_event_kind(event: &recoup_core::case::CaseEvent) -> &'static str {
         CaseEvent::Closed => "closed",
     }
 }
-
 
 async fn borrower_phones(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,

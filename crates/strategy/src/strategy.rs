@@ -219,6 +219,9 @@ impl Strategy {
     /// Appends today's treatments for the case to `out` (in priority order) and returns the
     /// stage, segment and arm that chose them. The date is `facts.as_of`.
     ///
+    /// A treatment that refers or places the case (asset preservation, legal, agency) moves the
+    /// returned stage to that escalation, which the stage rules then keep until a cure.
+    ///
     /// A treatment is planned when the case's stage is in its `stages`, its segment in its
     /// `segments` (if given), its arm in its `arms` (if given), its `when` holds, and no
     /// treatment of the same `group` with a smaller priority was planned already.
@@ -230,6 +233,7 @@ impl Strategy {
         let arm = &self.arms[arm_idx];
         let segment_bit = segment.map_or(NO_SEGMENT_BIT, |segment_idx| 1 << segment_idx);
         let mut groups_taken = 0u64;
+        let first_planned = out.len();
         for treatment in &arm.by_stage[stage_index(stage)] {
             if treatment.segment_mask & segment_bit == 0
                 || treatment.group_bit & groups_taken != 0
@@ -255,6 +259,11 @@ impl Strategy {
                 cost: treatment.cost,
             });
         }
+        // A referral or placement moves the case to its stage (the most urgent one planned).
+        let stage = out[first_planned..]
+            .iter()
+            .find_map(|t| t.channel.escalates_to())
+            .unwrap_or(stage);
         Decision {
             stage,
             segment,

@@ -4,19 +4,13 @@
 //! end-of-day runs), loads it into the database, posts the next day's bank file and then times
 //! the real end-of-day for that one business date. `bench schedule` times schedule generation.
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use recoup_core::book::BankRecord;
-use recoup_core::schedule::{build_schedule, build_schedule_into};
-use recoup_core::servicing::{
-    close_day, InstallmentState, LedgerPolicy, LoanState, PaymentToAllocate,
-};
-use recoup_core::Fen;
-use recoup_sim::{generate_portfolio, BankFeed, PortfolioSpec, SimLoan};
+use recoup_core::schedule::build_schedule_into;
+use recoup_sim::{generate_portfolio, PortfolioSpec};
 use recoup_store::{EodOptions, SnapshotLoan};
 
 use crate::cli::BenchCommand;
@@ -108,8 +102,6 @@ async fn bench_eod(
     );
 
     let started = Instant::now();
-    let mut book = InMemoryBook::new(&portfolio);
-    let mut feed = BankFeed::new(&portfolio, seed);
     let first_day = portfolio
         .iter()
         .map(|l| l.booked.terms.disbursement_date())
@@ -117,15 +109,8 @@ async fn bench_eod(
         .context("no loans")?;
     let n_days = (season_until - first_day).num_days().max(0) as u64 + 1;
     let bar = progress::bar(n_days, "days");
-    let mut date = first_day;
-    while date <= season_until {
-        let quote = feed.loans_to_quote(date);
-        let owed = book.owed(&quote, date);
-        let records = feed.records_for(date, &owed);
-        book.close(date, &records, policy)?;
-        bar.inc(1);
-        date = date.succ_opt().context("date overflow")?;
-    }
+    let recoup_sim::SeasonedBook { book, mut feed } =
+        recoup_sim::season(&portfolio, seed, season_until, policy, |_| bar.inc(1))?;
     bar.finish_and_clear();
     eprintln!(
         "bench: seasoned {} days of history in memory in {:.1} s",
@@ -136,7 +121,7 @@ async fn bench_eod(
     let started = Instant::now();
     let recorded_at = settings.now_text();
     let bar = progress::bar(portfolio.len() as u64, "loans");
-    let mut states = book.states.into_iter();
+    let mut states = book.into_states().into_iter();
     for chunk in portfolio.chunks(20_000) {
         let snapshot: Vec<SnapshotLoan> = chunk
             .iter()
@@ -207,97 +192,4 @@ async fn bench_eod(
         secs + plan_secs
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// The book in memory: every loan's state and installments, closed day by day with the core.
-struct InMemoryBook {
-    states: Vec<(LoanState, Vec<InstallmentState>)>,
-    disbursed: Vec<NaiveDate>,
-    index: HashMap<String, usize>,
-    next_payment_id: i64,
-    events: Vec<recoup_core::servicing::LoanEvent>,
-}
-
-impl InMemoryBook {
-    fn new(portfolio: &[SimLoan]) -> InMemoryBook {
-        let states = portfolio
-            .iter()
-            .map(|loan| {
-                let schedule = build_schedule(&loan.booked.terms);
-                let state = LoanState::booked(loan.booked.terms.annual_rate(), &schedule);
-                (
-                    state,
-                    schedule
-                        .iter()
-                        .map(InstallmentState::from_schedule)
-                        .collect(),
-                )
-            })
-            .collect();
-        InMemoryBook {
-            states,
-            disbursed: portfolio
-                .iter()
-                .map(|l| l.booked.terms.disbursement_date())
-                .collect(),
-            index: portfolio
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.booked.loan_no.clone(), i))
-                .collect(),
-            next_payment_id: 1,
-            events: Vec::new(),
-        }
-    }
-
-    /// The same figure `Store::amounts_owed` gives.
-    fn owed(&self, loan_nos: &[String], date: NaiveDate) -> HashMap<String, Fen> {
-        loan_nos
-            .iter()
-            .filter_map(|no| {
-                let (state, installments) = self.states.get(*self.index.get(no)?)?;
-                let falling_due: Fen = installments
-                    .iter()
-                    .filter(|i| i.period >= state.next_due_period && i.due_date <= date)
-                    .map(|i| i.unpaid_principal() + i.unpaid_interest())
-                    .sum();
-                Some((
-                    no.clone(),
-                    state.total_arrears() - state.credit + falling_due,
-                ))
-            })
-            .collect()
-    }
-
-    fn close(
-        &mut self,
-        date: NaiveDate,
-        records: &[BankRecord],
-        policy: &LedgerPolicy,
-    ) -> anyhow::Result<()> {
-        let mut payments: HashMap<usize, Vec<PaymentToAllocate>> = HashMap::new();
-        for record in records {
-            if let (BankRecord::Payment(p), Some(&idx)) = (record, self.index.get(record.loan_no()))
-            {
-                payments.entry(idx).or_default().push(PaymentToAllocate {
-                    payment_id: self.next_payment_id,
-                    amount: p.amount,
-                });
-                self.next_payment_id += 1;
-            }
-        }
-        for (idx, (state, installments)) in self.states.iter_mut().enumerate() {
-            if self.disbursed[idx] > date {
-                continue;
-            }
-            let todays = payments.get(&idx).map(Vec::as_slice).unwrap_or(&[]);
-            if state.is_idle_on(date, !todays.is_empty()) {
-                continue;
-            }
-            self.events.clear();
-            close_day(state, installments, todays, date, policy, &mut self.events)
-                .with_context(|| format!("loan {idx} on {date}"))?;
-        }
-        Ok(())
-    }
 }

@@ -9,6 +9,7 @@ pub mod plan;
 pub mod qa;
 pub mod report;
 pub mod schedule;
+pub mod simulate;
 pub mod strategy;
 
 use anyhow::Context;

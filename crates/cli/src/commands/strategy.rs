@@ -15,6 +15,9 @@ pub fn run(command: &StrategyCommand) -> anyhow::Result<ExitCode> {
         StrategyCommand::Results { .. } => {
             anyhow::bail!("`strategy results` needs the database; it is run through `results`")
         }
+        StrategyCommand::Simulate { .. } => {
+            anyhow::bail!("`strategy simulate` needs the settings; it is run through `simulate`")
+        }
     }
 }
 

@@ -176,7 +176,7 @@ fn run_with(loans: &[SimLoan], feed_seed: u64, step: u64, pressure: Option<Chann
         if let Some(channel) = pressure {
             for i in 0..ledger.states.len() {
                 if ledger.states[i].dpd > 0 {
-                    let response = feed.contact(i, date, channel, true);
+                    let response = feed.contact(i, date, channel, 0, true);
                     if let Some(pays_on) = response.pays_on {
                         assert!(response.reached && pays_on > date);
                     }
@@ -366,13 +366,8 @@ fn collection_pressure_brings_payments_forward_and_stays_valid() {
     let visited = run_with(&loans, 5, 1, Some(Channel::FieldVisit));
     // Payments made while overdue, weighted by how early they came: pressure moves money
     // forward, so the total of days in arrears falls.
-    let overdue_days = |run: &Run| -> u64 {
-        run.ledger
-            .states
-            .iter()
-            .map(|s| u64::from(s.max_dpd))
-            .sum()
-    };
+    let overdue_days =
+        |run: &Run| -> u64 { run.ledger.states.iter().map(|s| u64::from(s.max_dpd)).sum() };
     assert!(overdue_days(&called) < overdue_days(&quiet));
     assert!(overdue_days(&visited) <= overdue_days(&called));
     // The same run twice is the same run.
@@ -389,14 +384,14 @@ fn contacts_answer_the_same_for_the_same_inputs() {
     for (i, loan) in loans.iter().enumerate() {
         for channel in [Channel::Sms, Channel::Call, Channel::FieldVisit] {
             assert_eq!(
-                a.contact(i, date, channel, false),
-                b.contact(i, date, channel, false)
+                a.contact(i, date, channel, 0, false),
+                b.contact(i, date, channel, 0, false)
             );
         }
         if loan.behaviour == Behaviour::LostContact {
-            assert!(!a.contact(i, date, Channel::Call, true).reached);
+            assert!(!a.contact(i, date, Channel::Call, 1, true).reached);
         }
     }
     // Out of range: nobody is reached.
-    assert!(!a.contact(loans.len(), date, Channel::Call, true).reached);
+    assert!(!a.contact(loans.len(), date, Channel::Call, 0, true).reached);
 }
