@@ -119,10 +119,11 @@ fn start_server(dir: &Path, args: &[&str]) -> (Child, String, Vec<String>) {
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut seen = Vec::new();
     loop {
-        let line = lines
-            .next()
-            .unwrap_or_else(|| panic!("the server stopped before serving: {seen:#?}"))
-            .unwrap();
+        let Some(line) = lines.next() else {
+            let status = child.wait().unwrap();
+            panic!("the server stopped ({status}) before serving: {seen:#?}");
+        };
+        let line = line.unwrap();
         if let Some(rest) = line.split("serving http://").nth(1) {
             let address = rest.split('/').next().unwrap().to_string();
             // Keep draining stderr so the server never blocks on a full pipe.
