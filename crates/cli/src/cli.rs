@@ -89,6 +89,53 @@ pub enum Command {
     /// Compliance reports (see docs/compliance.md).
     #[command(subcommand)]
     Compliance(ComplianceCommand),
+    /// Serve the HTTP API until Ctrl-C or SIGTERM (see docs/server.md).
+    Serve(ServeArgs),
+    /// Users who sign in to the server.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The hash-chained audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, HOST:PORT (default: [server] listen in recoup.toml, else
+    /// 127.0.0.1:8080).
+    #[arg(long, env = "RECOUP_LISTEN")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is prompted for (twice) on a terminal, or read from the
+    /// first line of standard input.
+    Add {
+        /// Login name: letters, digits, `.`, `_`, `-` (stored lower case).
+        username: String,
+        /// admin, manager, collector, field_agent, legal, recovery, compliance or agency.
+        #[arg(long)]
+        role: String,
+        /// Name shown in the UI (default: the username).
+        #[arg(long = "display-name")]
+        display_name: Option<String>,
+        /// The outside agency, required for (and only for) agency users.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Region the user works in.
+        #[arg(long)]
+        region: Option<String>,
+        /// Read the password from standard input (first line) instead of prompting.
+        #[arg(long = "password-stdin")]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain; exit status 1 naming the first broken row.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -244,6 +291,10 @@ pub struct DemoArgs {
     /// Stop after printing the summary instead of serving the UI.
     #[arg(long = "no-serve")]
     pub no_serve: bool,
+    /// Address to serve on, HOST:PORT (default: [server] listen in recoup.toml, else
+    /// 127.0.0.1:8080).
+    #[arg(long, env = "RECOUP_LISTEN")]
+    pub listen: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }

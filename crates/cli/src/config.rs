@@ -1,10 +1,11 @@
-//! Settings from `recoup.toml` (or `--config FILE`): the lender's time zone and ledger policy.
-//! Every field is optional; the defaults are the Chinese car-finance conventions.
+//! Settings from `recoup.toml` (or `--config FILE`): the lender's time zone, ledger policy,
+//! collection planning and the server. Every field is optional; the defaults are the Chinese
+//! car-finance conventions. This is also where the clock is read ([`SystemClock`]).
 
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use recoup_core::delinquency::{BucketScheme, PenaltyPolicy};
 use recoup_core::servicing::{AllocationMode, Component, LedgerPolicy, Waterfall};
@@ -17,6 +18,36 @@ pub struct Settings {
     pub timezone: Tz,
     pub policy: LedgerPolicy,
     pub collections: Collections,
+    pub server: ServerSettings,
+}
+
+/// The `[server]` table: where `recoup serve` listens and how sessions and lockout behave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// `HOST:PORT`; `--listen` and `RECOUP_LISTEN` override it.
+    pub listen: String,
+    pub config: recoup_server::ServerConfig,
+}
+
+impl Default for ServerSettings {
+    fn default() -> ServerSettings {
+        ServerSettings {
+            listen: recoup_server::DEFAULT_LISTEN.to_string(),
+            config: recoup_server::ServerConfig::default(),
+        }
+    }
+}
+
+/// The system clock, for the server. The one implementation of [`recoup_server::Clock`] that
+/// reads real time lives here, beside the other readings of the clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl recoup_server::Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // The shell is where the clock is read.
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
 }
 
 /// Which strategy and contact rules plan the collection work.
@@ -46,6 +77,19 @@ struct RawSettings {
     timezone: Option<String>,
     ledger: Option<RawLedger>,
     collections: Option<RawCollections>,
+    server: Option<RawServer>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<String>,
+    session_idle_minutes: Option<u32>,
+    session_absolute_hours: Option<u32>,
+    lockout_threshold: Option<u32>,
+    lockout_minutes: Option<u32>,
+    cookie_secure: Option<bool>,
+    body_limit_kib: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -181,10 +225,12 @@ impl Settings {
                 collections.pre_due_days
             );
         }
+        let server = parse_server(raw.server.unwrap_or_default())?;
         Ok(Settings {
             timezone,
             policy,
             collections,
+            server,
         })
     }
 
@@ -194,11 +240,61 @@ impl Settings {
         Utc::now().with_timezone(&self.timezone).date_naive()
     }
 
+    /// Now, UTC (for audit rows and users created from the command line).
+    #[allow(clippy::disallowed_methods)] // The shell is where the clock is read.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
     /// Wall-clock time for journal rows, UTC, RFC 3339.
     #[allow(clippy::disallowed_methods)] // The shell is where the clock is read.
     pub fn now_text(&self) -> String {
         Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     }
+}
+
+fn parse_server(raw: RawServer) -> anyhow::Result<ServerSettings> {
+    let defaults = ServerSettings::default();
+    let mut config = defaults.config;
+    let listen = match raw.listen {
+        None => defaults.listen,
+        Some(text) if text.trim().is_empty() => bail!("server.listen: must be HOST:PORT"),
+        Some(text) => text,
+    };
+    if let Some(minutes) = raw.session_idle_minutes {
+        if !(1..=7 * 24 * 60).contains(&minutes) {
+            bail!("server.session_idle_minutes: 1 to 10080 (a week), got {minutes}");
+        }
+        config.auth.session_idle = TimeDelta::minutes(i64::from(minutes));
+    }
+    if let Some(hours) = raw.session_absolute_hours {
+        if !(1..=30 * 24).contains(&hours) {
+            bail!("server.session_absolute_hours: 1 to 720 (30 days), got {hours}");
+        }
+        config.auth.session_absolute = TimeDelta::hours(i64::from(hours));
+    }
+    if let Some(threshold) = raw.lockout_threshold {
+        if !(1..=100).contains(&threshold) {
+            bail!("server.lockout_threshold: 1 to 100, got {threshold}");
+        }
+        config.auth.lockout_threshold = threshold;
+    }
+    if let Some(minutes) = raw.lockout_minutes {
+        if !(1..=24 * 60).contains(&minutes) {
+            bail!("server.lockout_minutes: 1 to 1440 (a day), got {minutes}");
+        }
+        config.auth.lockout_duration = TimeDelta::minutes(i64::from(minutes));
+    }
+    if let Some(secure) = raw.cookie_secure {
+        config.cookie_secure = secure;
+    }
+    if let Some(kib) = raw.body_limit_kib {
+        if !(1..=64 * 1024).contains(&kib) {
+            bail!("server.body_limit_kib: 1 to 65536, got {kib}");
+        }
+        config.body_limit = kib as usize * 1024;
+    }
+    Ok(ServerSettings { listen, config })
 }
 
 /// "1.5" → 15000 basis points of the contract rate.
@@ -266,6 +362,27 @@ buckets = [{ label = "current", from_dpd = 0 }, { label = "30+", from_dpd = 30 }
     }
 
     #[test]
+    fn every_server_setting_is_read() {
+        let settings = Settings::parse(
+            "[server]\nlisten = \"0.0.0.0:9000\"\nsession_idle_minutes = 10\nsession_absolute_hours = 2\n\
+             lockout_threshold = 3\nlockout_minutes = 7\ncookie_secure = true\nbody_limit_kib = 16\n",
+        )
+        .unwrap();
+        let server = settings.server;
+        assert_eq!(server.listen, "0.0.0.0:9000");
+        assert_eq!(server.config.auth.session_idle, TimeDelta::minutes(10));
+        assert_eq!(server.config.auth.session_absolute, TimeDelta::hours(2));
+        assert_eq!(server.config.auth.lockout_threshold, 3);
+        assert_eq!(server.config.auth.lockout_duration, TimeDelta::minutes(7));
+        assert!(server.config.cookie_secure);
+        assert_eq!(server.config.body_limit, 16 * 1024);
+        assert_eq!(
+            Settings::parse("").unwrap().server,
+            ServerSettings::default()
+        );
+    }
+
+    #[test]
     fn bad_settings_name_the_setting_and_position() {
         let cases = [
             ("[ledger]\nday_count = 300\n", "day_count"),
@@ -274,6 +391,15 @@ buckets = [{ label = "current", from_dpd = 0 }, { label = "30+", from_dpd = 30 }
             ("timezone = \"Mars/Olympus\"\n", "timezone"),
             ("[ledger]\nunknown = 1\n", "line 2"),
             ("[ledger\n", "line 1"),
+            (
+                "[server]\nlockout_threshold = 0\n",
+                "server.lockout_threshold",
+            ),
+            (
+                "[server]\nsession_idle_minutes = 0\n",
+                "server.session_idle_minutes",
+            ),
+            ("[server]\nport = 1\n", "line 2"),
         ];
         for (text, expected) in cases {
             let message = format!("{:#}", Settings::parse(text).unwrap_err());

@@ -70,6 +70,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 commands::strategy::results(&cli.database_url, &command).await
             }
             Command::Qa(command) => commands::qa::run(&command),
+            Command::Serve(args) => {
+                commands::serve::run(&cli.database_url, &settings, args.listen.as_deref()).await
+            }
+            Command::User(command) => {
+                commands::user::run(&cli.database_url, &settings, &command).await
+            }
+            Command::Audit(command) => commands::audit::run(&cli.database_url, &command).await,
         }
     })
 }

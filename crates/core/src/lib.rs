@@ -5,6 +5,7 @@
 //! takes the business date and the state it needs, so end-of-day, the simulator and the tests
 //! all run the same code.
 
+pub mod auth;
 pub mod book;
 pub mod calendar;
 pub mod case;
@@ -16,6 +17,7 @@ pub mod loan;
 pub mod money;
 pub mod portfolio;
 pub mod rate;
+pub mod role;
 pub mod schedule;
 pub mod segment;
 pub mod servicing;

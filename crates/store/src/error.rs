@@ -29,6 +29,21 @@ pub enum StoreError {
     Corrupt(String),
     #[error("end-of-day for {date} cannot run: {reason}")]
     EodRefused { date: NaiveDate, reason: String },
+    /// A field of a request is not acceptable (a weak password, a missing agency, …).
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    /// The request clashes with what is stored, e.g. a username already taken.
+    #[error("{field}: {message}")]
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
+    /// Hashing or checking a password failed (not a wrong password: that is a refused login).
+    #[error("password hashing failed: {0}")]
+    PasswordHash(String),
     #[error("end-of-day failed for loan {loan_id}: {source}")]
     LoanDay {
         loan_id: i64,
@@ -52,6 +67,8 @@ impl StoreError {
             StoreError::LoanConflict { .. }
                 | StoreError::RecordsRejected(_)
                 | StoreError::EodRefused { .. }
+                | StoreError::Invalid { .. }
+                | StoreError::Conflict { .. }
         )
     }
 }

@@ -14,6 +14,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
 )]
 
+mod audit;
 mod bank;
 mod book;
 mod collections;
@@ -23,18 +24,26 @@ mod journal;
 mod reports;
 mod rows;
 mod sql;
+mod users;
 
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use audit::{
+    chain_hash, AuditAction, AuditEvent, AuditRow, AuditVerification, BrokenLink, GENESIS_HASH,
+};
 pub use bank::{BankPostOutcome, RecordProblem};
 pub use book::{BookOutcome, SnapshotLoan};
 pub use collections::{ArmResult, PlanLine, PlanOutcome};
 pub use eod::{EodObserver, EodOptions, EodReport, Quiet};
 pub use error::StoreError;
 pub use reports::{LoanOverview, PortfolioDay};
+pub use users::{
+    DemoUser, Gauges, LoginOutcome, NewSession, NewUser, SessionUser, User, DEMO_PASSWORD,
+    DEMO_USERS,
+};
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +58,22 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://recoup.db";
 /// A connection pool to the book, migrated to the current schema.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Writes (and reads that must see the caller's own uncommitted work) go here.
     pool: AnyPool,
+    /// Reads that may run beside writes. For SQLite a separate pool of read-only connections
+    /// (WAL lets readers run while the one writer writes), so a busy server's readers do not
+    /// queue behind the single writer connection; for PostgreSQL the same pool.
+    reader: AnyPool,
     backend: Backend,
 }
+
+/// SQLite read connections a store opens on demand.
+const SQLITE_READERS: u32 = 4;
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+     PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; \
+     PRAGMA wal_autocheckpoint = 16384; PRAGMA mmap_size = 1073741824;";
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -83,20 +105,14 @@ impl Store {
                 .max_connections(1)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                         PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; \
-                         PRAGMA wal_autocheckpoint = 16384; PRAGMA mmap_size = 1073741824;",
-                        )
-                        .await?;
+                        conn.execute(SQLITE_PRAGMAS).await?;
                         Ok(())
                     })
                 }),
             Backend::Postgres => AnyPoolOptions::new().max_connections(4),
         };
         let pool = pool_options
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|source| StoreError::connect(&url, source))?;
         let migrator = match backend {
@@ -104,7 +120,25 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await?;
-        Ok(Store { pool, backend })
+        let reader = match backend {
+            // Opened lazily, after the migrations, so commands that only write never open them.
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(SQLITE_READERS)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                        conn.execute("PRAGMA query_only = ON;").await?;
+                        Ok(())
+                    })
+                })
+                .connect_lazy_with(options),
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Store {
+            pool,
+            reader,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -115,8 +149,20 @@ impl Store {
         &self.pool
     }
 
-    /// Closes the pool, waiting for connections to finish.
+    /// The pool for reads that need not see uncommitted writes of this process.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// Checks that the database answers a read.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(self.reader()).await?;
+        Ok(())
+    }
+
+    /// Closes the pools, waiting for connections to finish.
     pub async fn close(&self) {
+        self.reader.close().await;
         self.pool.close().await;
     }
 }

@@ -132,3 +132,41 @@ mod batch_tests {
         assert!(batches::<u32>(&[], 10).is_empty());
     }
 }
+
+/// An instant as stored: RFC 3339 UTC with milliseconds (`2026-11-22T08:30:00.000Z`). The
+/// fixed width makes text order the same as time order, so SQL can compare instants.
+pub(crate) fn instant_text(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub(crate) fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .map_err(|_| StoreError::Corrupt(format!("`{text}` is not a stored instant")))
+}
+
+/// Lower-case hexadecimal.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod instant_tests {
+    use super::*;
+
+    #[test]
+    fn instants_round_trip_and_sort_as_text() {
+        let earlier = chrono::DateTime::from_timestamp(1_800_000_000, 5_000_000).unwrap();
+        let later = chrono::DateTime::from_timestamp(1_800_000_010, 0).unwrap();
+        assert_eq!(instant_text(earlier), "2027-01-15T08:00:00.005Z");
+        assert_eq!(parse_instant(&instant_text(earlier)).unwrap(), earlier);
+        assert!(instant_text(earlier) < instant_text(later));
+        assert_eq!(hex(&[0, 15, 255]), "000fff");
+    }
+}

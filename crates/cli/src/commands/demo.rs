@@ -1,6 +1,7 @@
 //! `recoup demo`: builds a realistic portfolio with the simulator and lives through its history
 //! day by day through the real code path — booking loans on their disbursement dates, posting
-//! each day's bank file, closing each business date — then prints the portfolio summary.
+//! each day's bank file, closing each business date — then prints the portfolio summary, creates
+//! one demo user per role and serves the API (unless `--no-serve`).
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -69,11 +70,30 @@ pub async fn run(
         elapsed.as_secs_f64(),
         recoup_store::redact_url(url)
     );
-    if !args.no_serve {
-        eprintln!("demo: the web workspace is not built yet; the database is ready for `recoup report` (use --no-serve to silence this)");
+    let users = store.create_demo_users(settings.now()).await?;
+    print_users(users);
+    if args.no_serve {
+        store.close().await;
+        return Ok(ExitCode::SUCCESS);
     }
-    store.close().await;
-    Ok(ExitCode::SUCCESS)
+    crate::commands::serve::serve(store, settings, args.listen.as_deref()).await
+}
+
+/// The demo users, on stderr so the summary on stdout stays a clean report.
+fn print_users(users: &[recoup_store::DemoUser]) {
+    eprintln!(
+        "demo: users, each with the password {}:",
+        recoup_store::DEMO_PASSWORD
+    );
+    for user in users {
+        let agency = user.agency.map(|a| format!(" of {a}")).unwrap_or_default();
+        eprintln!(
+            "  {:<11} {:<12} {}{agency}",
+            user.username,
+            user.role.code(),
+            user.display_name
+        );
+    }
 }
 
 fn remove_demo_database() -> anyhow::Result<()> {

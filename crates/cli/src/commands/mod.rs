@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod bench;
 pub mod bench_collections;
 pub mod demo;
@@ -9,8 +10,10 @@ pub mod plan;
 pub mod qa;
 pub mod report;
 pub mod schedule;
+pub mod serve;
 pub mod simulate;
 pub mod strategy;
+pub mod user;
 
 use anyhow::Context;
 use recoup_store::Store;

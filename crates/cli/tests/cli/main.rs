@@ -7,4 +7,5 @@ mod demo;
 mod import;
 mod round_trip;
 mod schedule;
+mod server;
 mod support;

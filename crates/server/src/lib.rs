@@ -1,0 +1,136 @@
+//! recoup-server: the HTTP API of recoup (axum).
+//!
+//! [`router`] builds the whole application from an [`AppState`] (store, clock, settings);
+//! [`serve`] runs it on a listener until a shutdown future resolves, finishing requests in
+//! flight. Resources live in `routes/`, one module per resource, each with thin handlers over
+//! the store: sessions, users and the audit trail today; cases, contacts, promises, plans and
+//! reveals join them the same way.
+//!
+//! Cross-cutting pieces: [`AppError`] (every failure as `{"error", "message", "field"}`),
+//! [`extract::Json`] (bodies checked with the field at fault named), [`auth`] (sessions by
+//! bearer token or cookie + CSRF, permission extractors), `metrics` (Prometheus, event ids,
+//! request spans) and `openapi` (the generated OpenAPI 3.1 document).
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod auth;
+mod clock;
+mod error;
+pub mod extract;
+mod metrics;
+mod openapi;
+pub mod routes;
+mod state;
+pub mod wire;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use clock::{Clock, ManualClock};
+pub use error::{ApiResult, AppError, ErrorBody};
+pub use openapi::ApiDoc;
+pub use state::{AppState, ServerConfig};
+
+/// The default listen address: loopback only, so a fresh install is not exposed by accident.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The OpenAPI document of the whole API (the same one `/api/openapi.json` serves).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(routes::health::healthz))
+        .routes(routes!(metrics::metrics))
+        .nest("/api/v1", routes::v1())
+}
+
+/// The application: every route, the JSON fallbacks, body limit, metrics and request spans.
+pub fn router(state: AppState) -> Router {
+    let (api, document) = api_router().split_for_parts();
+    let document = match document.to_pretty_json() {
+        Ok(json) => Arc::new(json),
+        Err(error) => {
+            tracing::error!(%error, "cannot serialize the OpenAPI document");
+            Arc::new("{}".to_string())
+        }
+    };
+    api.route(
+        "/api/openapi.json",
+        get(move || {
+            let document = Arc::clone(&document);
+            async move { openapi::document_response(&document) }
+        }),
+    )
+    .route("/api/docs", get(openapi::docs_page))
+    .route_layer(middleware::from_fn(metrics::note_route))
+    .fallback(|| async { AppError::NotFound.into_response() })
+    .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
+    .layer(DefaultBodyLimit::max(state.config.body_limit))
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        metrics::observe,
+    ))
+    .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then stops accepting
+/// connections and waits for requests in flight to finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM: the usual `shutdown` for [`serve`].
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,20 @@
+//! The API's resources, one module per resource. Each exposes `router()` returning an
+//! `OpenApiRouter`, so its handlers are routed and documented in one place; [`v1`] merges them
+//! under `/api/v1`.
+
+pub mod audit;
+pub mod health;
+pub mod session;
+pub mod users;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+/// Everything under `/api/v1`.
+pub fn v1() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(session::router())
+        .merge(users::router())
+        .merge(audit::router())
+}

@@ -1,0 +1,109 @@
+//! Users: list (`GET /users`) and create (`POST /users`); administrators only.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use recoup_core::role::Role;
+use recoup_store::NewUser;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{perm, Authorized};
+use crate::error::{ApiResult, AppError, ErrorBody};
+use crate::extract::{EventId, Json};
+use crate::state::AppState;
+use crate::wire::{RoleCode, UserView};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_users, create_user))
+}
+
+/// A user to create. (No `Debug`: it holds a password.)
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    /// 1–64 of a-z, 0-9, `.`, `_`, `-` (stored lower case).
+    pub username: String,
+    /// Defaults to the username.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// A role code. Read as text and parsed here, so every wrong value (a number included)
+    /// gets the same 422 naming `role`; serde_json reports a number where an enum is expected
+    /// as a syntax error.
+    #[schema(value_type = RoleCode)]
+    pub role: String,
+    /// At least 10 characters, not the username, not a well-known password.
+    pub password: String,
+    /// Required for, and only for, `agency` users.
+    #[serde(default)]
+    pub agency: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+impl TryFrom<CreateUserRequest> for NewUser {
+    type Error = AppError;
+
+    fn try_from(request: CreateUserRequest) -> Result<NewUser, AppError> {
+        let role =
+            Role::parse(&request.role).map_err(|e| AppError::invalid("role", e.to_string()))?;
+        Ok(NewUser::parse(
+            &request.username,
+            request.display_name.as_deref(),
+            role,
+            request.agency.as_deref(),
+            request.region.as_deref(),
+            &request.password,
+        )?)
+    }
+}
+
+/// Every user, by username.
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "users",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "All users", body = Vec<UserView>),
+        (status = 401, description = "No valid session", body = ErrorBody),
+        (status = 403, description = "Not an administrator", body = ErrorBody),
+    )
+)]
+pub async fn list_users(
+    State(state): State<AppState>,
+    _admin: Authorized<perm::ManageUsers>,
+) -> ApiResult<Json<Vec<UserView>>> {
+    let users = state.store.users().await?;
+    Ok(Json(users.iter().map(UserView::from).collect()))
+}
+
+/// Create a user; audited as `user_created`.
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "users",
+    security(("bearer" = []), ("cookie" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created", body = UserView),
+        (status = 401, description = "No valid session", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or no CSRF token", body = ErrorBody),
+        (status = 409, description = "Username taken", body = ErrorBody),
+        (status = 422, description = "A field is unacceptable", body = ErrorBody),
+    )
+)]
+pub async fn create_user(
+    State(state): State<AppState>,
+    event_id: EventId,
+    admin: Authorized<perm::ManageUsers>,
+    Json(body): Json<CreateUserRequest>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let new_user = NewUser::try_from(body)?;
+    let user = state
+        .store
+        .create_user(&new_user, admin.user.username(), &event_id.0, state.now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(UserView::from(&user))))
+}

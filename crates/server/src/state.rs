@@ -1,0 +1,57 @@
+//! The application state every handler receives: the store, the clock, the configuration and
+//! the metrics registry. Cloning is cheap (everything is behind `Arc`s or is a pool handle).
+
+use std::sync::Arc;
+
+use recoup_core::auth::AuthPolicy;
+use recoup_store::Store;
+
+use crate::clock::Clock;
+use crate::metrics::Metrics;
+
+/// Server settings (the `[server]` table of recoup.toml, less the listen address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Lockout after failed logins, session idle and absolute lifetimes.
+    pub auth: AuthPolicy,
+    /// Mark the session cookie `Secure` (sent only over HTTPS). Turn on behind TLS; off by
+    /// default because the default listener is plain HTTP on loopback.
+    pub cookie_secure: bool,
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    pub body_limit: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            auth: AuthPolicy::default(),
+            cookie_secure: false,
+            body_limit: 64 * 1024,
+        }
+    }
+}
+
+/// Everything a handler needs, passed with `Router::with_state` and read with `State`.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<ServerConfig>,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, config: ServerConfig) -> AppState {
+        AppState {
+            store,
+            clock,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
+        }
+    }
+
+    /// Now, by the injected clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,194 @@
+//! `spawn_apps()`: one running server per configured backend, with the demo users, a manual
+//! clock and request helpers.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use recoup_core::auth::AuthPolicy;
+use recoup_server::{AppState, ManualClock, ServerConfig};
+use recoup_store::{Store, DEMO_PASSWORD};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::Value;
+
+/// The tests' "now" when a server starts.
+pub fn t0() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_000_000, 0).unwrap()
+}
+
+/// Settings the tests rely on: three failures lock for 15 minutes; sessions idle out after 30
+/// minutes and end after 12 hours; bodies up to 16 KiB.
+pub fn test_config() -> ServerConfig {
+    ServerConfig {
+        auth: AuthPolicy {
+            lockout_threshold: 3,
+            lockout_duration: TimeDelta::minutes(15),
+            session_idle: TimeDelta::minutes(30),
+            session_absolute: TimeDelta::hours(12),
+        },
+        cookie_secure: false,
+        body_limit: 16 * 1024,
+    }
+}
+
+pub struct TestApp {
+    pub backend: String,
+    pub address: String,
+    pub store: Store,
+    pub clock: Arc<ManualClock>,
+    /// A client without a cookie jar (bearer tokens only).
+    pub client: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A signed-in session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub csrf: String,
+}
+
+fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+/// One running app per configured backend (SQLite always; PostgreSQL when configured).
+pub async fn spawn_apps() -> Vec<TestApp> {
+    init_logs();
+    let mut apps = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("api.db").display());
+    apps.push(spawn_app("sqlite", &url, Some(dir)).await);
+    if let Ok(admin) = std::env::var("RECOUP_TEST_POSTGRES") {
+        let url = fresh_postgres_database(&admin).await;
+        apps.push(spawn_app("postgres", &url, None).await);
+    }
+    apps
+}
+
+async fn spawn_app(backend: &str, url: &str, dir: Option<tempfile::TempDir>) -> TestApp {
+    let store = Store::open(url).await.unwrap();
+    store.create_demo_users(t0()).await.unwrap();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let state = AppState::new(store.clone(), clock.clone(), test_config());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(recoup_server::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        backend: backend.to_string(),
+        address,
+        store,
+        clock,
+        client: reqwest::Client::new(),
+        _dir: dir,
+        _shutdown: shutdown,
+    }
+}
+
+/// Creates an empty PostgreSQL database with a unique name and returns its URL (as the store
+/// suite does).
+pub async fn fresh_postgres_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    #[allow(clippy::disallowed_methods)] // A unique database name, not business time.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!(
+        "recoup_api_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
+    sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(admin_url);
+    format!("{base}/{name}")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// POST /api/v1/session; returns the raw response.
+    pub async fn try_login(&self, username: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in a demo user with the demo password.
+    pub async fn login(&self, username: &str) -> Session {
+        let response = self.try_login(username, DEMO_PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{}: login {username}",
+            self.backend
+        );
+        let body: Value = response.json().await.unwrap();
+        Session {
+            token: body["token"].as_str().unwrap().to_string(),
+            csrf: body["csrf_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// A request with a bearer token (when given) and a JSON body (when given).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        session: Option<&Session>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(session) = session {
+            request = request.bearer_auth(&session.token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, session: &Session) -> Response {
+        self.call(Method::GET, path, Some(session), None).await
+    }
+
+    /// Runs `sql` directly against the database (for tampering tests).
+    pub async fn execute(&self, sql: &str) {
+        sqlx::query(sql).execute(self.store.pool()).await.unwrap();
+    }
+}
+
+/// Status and JSON body of a response (Null when the body is not JSON).
+pub async fn status_and_json(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The demo users and their roles.
+pub fn demo_users() -> Vec<(&'static str, recoup_core::role::Role)> {
+    recoup_store::DEMO_USERS
+        .iter()
+        .map(|user| (user.username, user.role))
+        .collect()
+}
