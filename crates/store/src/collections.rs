@@ -106,7 +106,27 @@ impl Store {
             )
             .await?;
         }
+        sqlx::query(&dialect(
+            self.backend,
+            "UPDATE eod_run SET planned = 1 WHERE business_date = ?",
+        ))
+        .bind(&date_s)
+        .execute(&self.pool)
+        .await?;
         Ok(outcome)
+    }
+
+    /// Whether `date` is closed but its collection work not (completely) planned: an
+    /// interrupted run, which the next `recoup eod` plans before closing another date.
+    pub async fn needs_planning(&self, date: NaiveDate) -> Result<bool, StoreError> {
+        let planned: Option<i64> = sqlx::query_scalar(&dialect(
+            self.backend,
+            "SELECT planned FROM eod_run WHERE business_date = ? AND finished_at IS NOT NULL",
+        ))
+        .bind(date_text(date))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(planned == Some(0))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -312,6 +332,18 @@ impl Store {
             if segments_before.get(&borrower_id) != Some(&now) {
                 segment_rows.push((borrower_id, now));
             }
+            // The case's queue is that of today's most urgent treatment; its next action the
+            // earliest due date of what was planned (contacts the guard blocked still wait).
+            let open = record.status == CaseStatus::Open;
+            let most_urgent = treatments
+                .iter()
+                .min_by_key(|t| t.priority)
+                .filter(|_| open);
+            let work = CaseWork {
+                queue: most_urgent.map(|t| t.queue.to_string()),
+                next_action_on: treatments.iter().filter(|_| open).map(|t| t.due).min(),
+                open,
+            };
             case_rows.push((
                 borrower_id,
                 record,
@@ -319,6 +351,7 @@ impl Store {
                 segment,
                 facts.quadrant.code(),
                 facts.contactability.code(),
+                work,
             ));
         }
         write_plan(
@@ -620,6 +653,13 @@ async fn contact_ledgers(
     Ok(out)
 }
 
+/// Where an open case waits and when it next needs action.
+struct CaseWork {
+    queue: Option<String>,
+    next_action_on: Option<NaiveDate>,
+    open: bool,
+}
+
 type CaseRow = (
     i64,
     CaseRecord,
@@ -627,6 +667,7 @@ type CaseRow = (
     Option<String>,
     &'static str,
     &'static str,
+    CaseWork,
 );
 type TreatmentRow = (
     i64,
@@ -648,14 +689,16 @@ async fn write_plan(
     let upsert = dialect(
         backend,
         "INSERT INTO collection_case (borrower_id, status, stage, opened_on, stage_since, closed_on, past_due, \
-         times_opened, arm, segment, quadrant, contactability, planned_on) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (borrower_id) DO UPDATE SET \
+         times_opened, arm, segment, quadrant, contactability, planned_on, queue, next_action_on) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (borrower_id) DO UPDATE SET \
          status = excluded.status, stage = excluded.stage, opened_on = excluded.opened_on, \
          stage_since = excluded.stage_since, closed_on = excluded.closed_on, past_due = excluded.past_due, \
          times_opened = excluded.times_opened, arm = excluded.arm, segment = excluded.segment, \
-         quadrant = excluded.quadrant, contactability = excluded.contactability, planned_on = excluded.planned_on",
+         quadrant = excluded.quadrant, contactability = excluded.contactability, planned_on = excluded.planned_on, \
+         queue = CASE WHEN excluded.status = 'open' THEN COALESCE(excluded.queue, collection_case.queue) END, \
+         next_action_on = excluded.next_action_on",
     );
-    for (borrower_id, record, arm, segment, quadrant, contactability) in cases {
+    for (borrower_id, record, arm, segment, quadrant, contactability, work) in cases {
         sqlx::query(&upsert)
             .bind(*borrower_id)
             .bind(if record.status == CaseStatus::Open {
@@ -674,6 +717,8 @@ async fn write_plan(
             .bind(*quadrant)
             .bind(*contactability)
             .bind(date_s)
+            .bind(work.queue.as_deref().filter(|_| work.open))
+            .bind(work.next_action_on.map(date_text))
             .execute(&mut **tx)
             .await?;
     }

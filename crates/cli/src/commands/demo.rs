@@ -49,9 +49,12 @@ pub async fn run(
         return Ok(ExitCode::from(1));
     }
     let started = Instant::now();
-    let summary_day = build(&store, settings, args, as_of).await?;
+    let (summary_day, plan) = build(&store, settings, args, as_of).await?;
     let elapsed = started.elapsed();
-    let plan = crate::commands::plan::plan_date(&store, settings, summary_day).await?;
+    let plan = format!(
+        "plan for {summary_day}: {} cases, {} contacts permitted, {} blocked by compliance, {} internal actions",
+        plan.borrowers, plan.permitted, plan.blocked, plan.internal
+    );
     let Some(day) = store
         .portfolio_on(summary_day, &settings.policy.buckets)
         .await?
@@ -111,13 +114,16 @@ fn remove_demo_database() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the history; returns the last closed business date (the day before `as_of`).
+/// Business dates at the end of the history that are planned (collection work), not only closed.
+const PLANNED_DAYS: u64 = 7;
+
+/// Runs the history; returns the last closed business date (the day before `as_of`) and its plan.
 async fn build(
     store: &Store,
     settings: &Settings,
     args: &DemoArgs,
     as_of: NaiveDate,
-) -> anyhow::Result<NaiveDate> {
+) -> anyhow::Result<(NaiveDate, recoup_store::PlanOutcome)> {
     let spec = PortfolioSpec {
         loans: args.loans,
         seed: args.seed,
@@ -150,9 +156,16 @@ async fn build(
     let bar = progress::bar(n_days, "days");
     let recorded_at = settings.now_text();
     let options = EodOptions::default();
+    let (strategy, guard) = crate::commands::plan::load(settings)?;
+    // The last weeks are planned day by day, as production does, so cases, treatments and
+    // strategy results have a history to show; older days are history without collection.
+    let plan_from = last_day
+        .checked_sub_days(chrono::Days::new(PLANNED_DAYS - 1))
+        .unwrap_or(first_day);
+    let mut last_plan = recoup_store::PlanOutcome::default();
     let mut date = first_day;
-    // Where the demo's time goes, for `-v`: booking, quoting, bank files, end-of-day.
-    let mut spent = [std::time::Duration::ZERO; 4];
+    // Where the demo's time goes, for `-v`: booking, quoting, bank files, end-of-day, planning.
+    let mut spent = [std::time::Duration::ZERO; 5];
     while date <= last_day {
         bar.set_message(date.to_string());
         let phase = Instant::now();
@@ -182,6 +195,14 @@ async fn build(
             .close_business_date(date, &settings.policy, &options, &Quiet, &recorded_at)
             .await?;
         spent[3] += phase.elapsed();
+        if date >= plan_from {
+            let phase = Instant::now();
+            let plan = store
+                .plan_collections(date, &strategy, &guard, settings.collections.pre_due_days)
+                .await?;
+            spent[4] += phase.elapsed();
+            last_plan = plan;
+        }
         bar.inc(1);
         let Some(next) = date.succ_opt() else { break };
         date = next;
@@ -192,7 +213,8 @@ async fn build(
         quoting_s = spent[1].as_secs_f64(),
         bank_files_s = spent[2].as_secs_f64(),
         end_of_day_s = spent[3].as_secs_f64(),
+        planning_s = spent[4].as_secs_f64(),
         "demo history built"
     );
-    Ok(last_day)
+    Ok((last_day, last_plan))
 }

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use recoup_store::{EodOptions, StoreError};
+use recoup_store::{EodOptions, PlanOutcome, StoreError};
 
 use crate::cli::EodArgs;
 use crate::commands::open_store;
@@ -30,48 +30,89 @@ pub async fn run(
     let options = EodOptions {
         chunk_size: args.chunk_size.max(1),
     };
+    let (strategy, guard) = crate::commands::plan::load(settings)?;
+    let pre_due_days = settings.collections.pre_due_days;
     let started = Instant::now();
-    let observer = EodBar::new();
-    let result = store
-        .run_eod_through(
-            date,
-            &settings.policy,
-            &options,
-            &observer,
-            &settings.now_text(),
-        )
-        .await;
-    drop(observer);
-    match result {
-        Ok(reports) if reports.is_empty() => {
-            match store.last_closed_date().await? {
-                Some(last) => {
-                    println!("business dates up to {last} are closed; {date} needs nothing")
-                }
-                None => println!("no business date to close up to {date}"),
-            }
-            Ok(ExitCode::SUCCESS)
+    // A date closed by a run that died before planning it is planned first, on its own state.
+    if let Some(last) = store.last_closed_date().await? {
+        if last <= date && store.needs_planning(last).await? {
+            let plan = store
+                .plan_collections(last, &strategy, &guard, pre_due_days)
+                .await?;
+            println!("{}", plan_summary(last, &plan));
         }
-        Ok(reports) => {
-            let loans: u64 = reports.iter().map(|r| r.loans_processed).sum();
-            let events: u64 = reports.iter().map(|r| r.events).sum();
-            let first = reports.first().map(|r| r.date).unwrap_or(date);
-            println!(
-                "closed {} business date(s) {first}..{date}: {loans} loan-days processed, {events} events, {:.1} s",
-                reports.len(),
-                started.elapsed().as_secs_f64()
-            );
-            // Collection work is planned for the date closed last: that is today's work.
-            println!(
-                "{}",
-                crate::commands::plan::plan_date(&store, settings, date).await?
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(error @ StoreError::EodRefused { .. }) => {
-            eprintln!("error: {error}");
-            Ok(ExitCode::from(1))
-        }
-        Err(other) => Err(other.into()),
     }
+    let dates = store.dates_to_close(date).await?;
+    if dates.is_empty() {
+        match store.last_closed_date().await? {
+            Some(last) => println!("business dates up to {last} are closed; {date} needs nothing"),
+            None => println!("no business date to close up to {date}"),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Each date is closed and then planned before the next is closed, so every day's plan
+    // sees that day's book.
+    let observer = EodBar::new();
+    let mut loans = 0;
+    let mut events = 0;
+    let mut plans = PlanOutcome::default();
+    let mut last_plan = None;
+    for day in &dates {
+        let report = match store
+            .close_business_date(
+                *day,
+                &settings.policy,
+                &options,
+                &observer,
+                &settings.now_text(),
+            )
+            .await
+        {
+            Ok(report) => report,
+            Err(error @ StoreError::EodRefused { .. }) => {
+                drop(observer);
+                eprintln!("error: {error}");
+                return Ok(ExitCode::from(1));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        loans += report.loans_processed;
+        events += report.events;
+        let plan = store
+            .plan_collections(*day, &strategy, &guard, pre_due_days)
+            .await?;
+        plans.borrowers += plan.borrowers;
+        plans.permitted += plan.permitted;
+        plans.blocked += plan.blocked;
+        plans.internal += plan.internal;
+        last_plan = Some(plan);
+    }
+    drop(observer);
+    let first = dates.first().copied().unwrap_or(date);
+    println!(
+        "closed {} business date(s) {first}..{date}: {loans} loan-days processed, {events} events, {:.1} s",
+        dates.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(plan) = last_plan {
+        println!("{}", plan_summary(date, &plan));
+    }
+    if dates.len() > 1 {
+        println!(
+            "planned {} dates: {} case-days, {} contacts permitted, {} blocked, {} internal actions",
+            dates.len(),
+            plans.borrowers,
+            plans.permitted,
+            plans.blocked,
+            plans.internal
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plan_summary(date: chrono::NaiveDate, plan: &PlanOutcome) -> String {
+    format!(
+        "plan for {date}: {} cases, {} contacts permitted, {} blocked by compliance, {} internal actions",
+        plan.borrowers, plan.permitted, plan.blocked, plan.internal
+    )
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::NaiveDate;
 use recoup_compliance::{Guard, Profile};
-use recoup_store::{PlanLine, Store};
+use recoup_store::PlanLine;
 use recoup_strategy::Strategy;
 
 use crate::cli::Format;
@@ -36,22 +36,6 @@ pub fn load(settings: &Settings) -> anyhow::Result<(Strategy, Guard)> {
             .with_context(|| format!("compliance profile {name}"))?,
     };
     Ok((strategy, Guard::new(profile)))
-}
-
-/// Plans `date` and returns a one-line summary.
-pub async fn plan_date(
-    store: &Store,
-    settings: &Settings,
-    date: NaiveDate,
-) -> anyhow::Result<String> {
-    let (strategy, guard) = load(settings)?;
-    let outcome = store
-        .plan_collections(date, &strategy, &guard, settings.collections.pre_due_days)
-        .await?;
-    Ok(format!(
-        "plan for {date}: {} cases, {} contacts permitted, {} blocked by compliance, {} internal actions",
-        outcome.borrowers, outcome.permitted, outcome.blocked, outcome.internal
-    ))
 }
 
 pub async fn run(

@@ -132,11 +132,22 @@ fn strategy_simulate_compares_two_strategies_on_the_same_book() {
 
     let table = recoup(
         dir.path(),
-        &["strategy", "simulate", default.to_str().unwrap(), "--days", "5", "--loans", "300"],
+        &[
+            "strategy",
+            "simulate",
+            default.to_str().unwrap(),
+            "--days",
+            "5",
+            "--loans",
+            "300",
+        ],
     );
     assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
     let text = stdout(&table);
-    assert!(text.contains("recovered (yuan)") && text.contains("blocked by compliance"), "{text}");
+    assert!(
+        text.contains("recovered (yuan)") && text.contains("blocked by compliance"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -164,5 +175,9 @@ fn strategy_simulate_names_the_line_of_a_broken_file() {
     assert!(stdout(&out).is_empty());
     let missing = recoup(dir.path(), &["strategy", "simulate", "no-such.toml"]);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(stderr(&missing).contains("no-such.toml"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no-such.toml"),
+        "{}",
+        stderr(&missing)
+    );
 }

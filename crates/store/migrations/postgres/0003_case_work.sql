@@ -1,0 +1,11 @@
+-- Case work: the queue a case sits in and when it next needs action (from the day's plan), the
+-- collector it is assigned to (set by assignment; NULL = unassigned), and whether a closed
+-- business date has been planned (so an interrupted run plans it before closing the next).
+
+ALTER TABLE collection_case ADD COLUMN queue TEXT;
+ALTER TABLE collection_case ADD COLUMN next_action_on TEXT;
+ALTER TABLE collection_case ADD COLUMN assignee TEXT;
+CREATE INDEX collection_case_queue ON collection_case (status, queue, next_action_on);
+CREATE INDEX collection_case_assignee ON collection_case (assignee, status);
+
+ALTER TABLE eod_run ADD COLUMN planned BIGINT NOT NULL DEFAULT 0;
