@@ -14,6 +14,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
 )]
 
+mod access;
 mod audit;
 mod bank;
 mod book;
@@ -31,6 +32,7 @@ use std::str::FromStr;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use access::{Access, CaseCondition};
 pub use audit::{
     chain_hash, AuditAction, AuditEvent, AuditRow, AuditVerification, BrokenLink, GENESIS_HASH,
 };
