@@ -75,7 +75,7 @@ fn the_demo_refuses_a_database_that_already_holds_a_book() {
 }
 
 #[test]
-fn the_demo_plans_its_last_day_and_recoup_plan_prints_it() {
+fn the_demo_plans_its_last_week_and_eod_plans_every_date_it_closes() {
     let dir = tempfile::tempdir().unwrap();
     let out = recoup(
         dir.path(),
@@ -107,6 +107,24 @@ fn the_demo_plans_its_last_day_and_recoup_plan_prints_it() {
         text.starts_with("date,decision,channel,queue,stage,rule,treatments\n2026-09-19,"),
         "{text}"
     );
+    // The demo plans its last seven days; older days are history without collection work.
+    let planned = |date: &str| {
+        recoup(dir.path(), &["--database-url", &url, "plan", "--date", date])
+            .status
+            .success()
+    };
+    assert!(planned("2026-09-13"));
+    assert!(!planned("2026-09-12"));
+    // A catch-up closes and plans every date, not only the last.
+    let eod = recoup(
+        dir.path(),
+        &["--database-url", &url, "eod", "--date", "2026-09-22"],
+    );
+    assert!(eod.status.success(), "{}", stderr(&eod));
+    let said = stdout(&eod);
+    assert!(said.contains("closed 3 business date(s)"), "{said}");
+    assert!(said.contains("planned 3 dates"), "{said}");
+    assert!(planned("2026-09-20") && planned("2026-09-21") && planned("2026-09-22"));
     let report = recoup(
         dir.path(),
         &[

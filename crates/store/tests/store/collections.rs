@@ -31,6 +31,7 @@ async fn a_delinquent_borrower_gets_a_case_and_treatments_and_a_recent_contact_b
             .await
             .unwrap();
         closed_through(&store, d(2026, 2, 16)).await;
+        assert!(store.needs_planning(d(2026, 2, 16)).await.unwrap(), "{backend}");
         // A call ten minutes before the planned 10:00 (Shanghai) contact: the minimum gap blocks.
         sqlx::query(
             "INSERT INTO contact_event (borrower_id, loan_id, at, channel, party, address, result, conversation) \
@@ -96,6 +97,26 @@ async fn a_delinquent_borrower_gets_a_case_and_treatments_and_a_recent_contact_b
             arm.blocked > 0 || !arm.contacts.is_empty(),
             "{backend}: {arm:?}"
         );
+
+        assert!(!store.needs_planning(d(2026, 2, 16)).await.unwrap(), "{backend}");
+        // The case waits in the queue of its most urgent treatment, with today's action due.
+        let (queue, next_action, assignee): (Option<String>, Option<String>, Option<String>) =
+            sqlx::query_as(
+                "SELECT queue, next_action_on, assignee FROM collection_case WHERE borrower_id = 1",
+            )
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        let most_urgent: String = sqlx::query_scalar(
+            "SELECT queue FROM treatment WHERE borrower_id = 1 AND business_date = '2026-02-16' \
+             ORDER BY priority LIMIT 1",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(queue.as_deref(), Some(most_urgent.as_str()), "{backend}");
+        assert_eq!(next_action.as_deref(), Some("2026-02-16"), "{backend}");
+        assert_eq!(assignee, None, "{backend}: assignment is a later step");
 
         let again = store
             .plan_collections(d(2026, 2, 16), &strategy, &guard, 5)
@@ -167,6 +188,18 @@ async fn a_current_borrower_gets_a_reminder_case_before_the_due_date_and_none_af
             (after.permitted, after.blocked),
             (0, 0),
             "{backend}: a paid reminder case should close"
+        );
+        let (status, queue, next_action): (String, Option<String>, Option<String>) =
+            sqlx::query_as(
+                "SELECT status, queue, next_action_on FROM collection_case",
+            )
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            (status.as_str(), queue, next_action),
+            ("closed", None, None),
+            "{backend}: a closed case waits in no queue"
         );
     }
 }
