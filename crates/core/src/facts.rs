@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::case::{CaseFacts, CaseRecord, CaseStatus, DelayReason, Stage, Temperament};
-use crate::contact::{ContactEvent, ContactResult};
+use crate::contact::{Channel, ContactEvent, ContactResult};
 use crate::money::Fen;
 use crate::segment::{
     contactability, quadrant, repeated_delinquency, SegmentInputs, SegmentPolicy,
@@ -86,7 +86,16 @@ pub fn case_facts(
             .rev()
             .take_while(|e| e.result == ContactResult::Attempted)
             .count() as u32,
-        address_failed: false,
+        // The latest visit found nobody, or the latest letter came back.
+        address_failed: borrower
+            .ledger
+            .iter()
+            .rev()
+            .find(|e| matches!(e.channel, Channel::FieldVisit | Channel::Letter))
+            .is_some_and(|e| match e.channel {
+                Channel::FieldVisit => e.result != ContactResult::Connected,
+                _ => e.result == ContactResult::Failed,
+            }),
     };
     CaseFacts {
         case_id: borrower_id,
@@ -127,7 +136,7 @@ pub fn case_facts(
 mod tests {
     use super::*;
     use crate::case::{Contactability, Quadrant};
-    use crate::contact::{Channel, Party};
+    use crate::contact::Party;
     use chrono::{TimeZone, Utc};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -188,30 +197,36 @@ mod tests {
     fn an_unanswered_streak_means_lost_contact() {
         let date = d(2026, 11, 10);
         let at = Utc.with_ymd_and_hms(2026, 11, 9, 3, 0, 0).unwrap();
-        let ledger: Vec<ContactEvent> = (0..20)
-            .map(|_| ContactEvent {
-                borrower_id: 7,
-                loan_id: None,
-                at,
-                channel: Channel::Call,
-                party: Party::Borrower,
-                address: "13800000000".into(),
-                result: ContactResult::Attempted,
-                conversation: false,
-            })
-            .collect();
-        let f = case_facts(
-            7,
-            date,
-            &[line(40, 900_000, None)],
-            None,
-            BorrowerFacts {
-                ledger: &ledger,
-                phones: 1,
-                ..BorrowerFacts::default()
-            },
-            &SegmentPolicy::default(),
-        );
+        let event = |channel| ContactEvent {
+            borrower_id: 7,
+            loan_id: None,
+            at,
+            channel,
+            party: Party::Borrower,
+            address: "13800000000".into(),
+            result: ContactResult::Attempted,
+            conversation: false,
+        };
+        let mut ledger: Vec<ContactEvent> = (0..20).map(|_| event(Channel::Call)).collect();
+        let facts = |ledger: &[ContactEvent]| {
+            case_facts(
+                7,
+                date,
+                &[line(40, 900_000, None)],
+                None,
+                BorrowerFacts {
+                    ledger,
+                    phones: 1,
+                    ..BorrowerFacts::default()
+                },
+                &SegmentPolicy::default(),
+            )
+        };
+        // Unanswered calls alone do not make a borrower lost: the address must fail too.
+        assert_eq!(facts(&ledger).contactability, Contactability::Contactable);
+        // A visit that found nobody, then more unanswered calls.
+        ledger.insert(5, event(Channel::FieldVisit));
+        let f = facts(&ledger);
         assert_eq!(f.contactability, Contactability::LostContact);
         assert_eq!(f.days_since_last_contact, Some(1));
     }
