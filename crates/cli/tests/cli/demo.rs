@@ -109,9 +109,12 @@ fn the_demo_plans_its_last_week_and_eod_plans_every_date_it_closes() {
     );
     // The demo plans its last seven days; older days are history without collection work.
     let planned = |date: &str| {
-        recoup(dir.path(), &["--database-url", &url, "plan", "--date", date])
-            .status
-            .success()
+        recoup(
+            dir.path(),
+            &["--database-url", &url, "plan", "--date", date],
+        )
+        .status
+        .success()
     };
     assert!(planned("2026-09-13"));
     assert!(!planned("2026-09-12"));

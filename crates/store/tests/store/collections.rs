@@ -31,7 +31,10 @@ async fn a_delinquent_borrower_gets_a_case_and_treatments_and_a_recent_contact_b
             .await
             .unwrap();
         closed_through(&store, d(2026, 2, 16)).await;
-        assert!(store.needs_planning(d(2026, 2, 16)).await.unwrap(), "{backend}");
+        assert!(
+            store.needs_planning(d(2026, 2, 16)).await.unwrap(),
+            "{backend}"
+        );
         // A call ten minutes before the planned 10:00 (Shanghai) contact: the minimum gap blocks.
         sqlx::query(
             "INSERT INTO contact_event (borrower_id, loan_id, at, channel, party, address, result, conversation) \
@@ -98,7 +101,10 @@ async fn a_delinquent_borrower_gets_a_case_and_treatments_and_a_recent_contact_b
             "{backend}: {arm:?}"
         );
 
-        assert!(!store.needs_planning(d(2026, 2, 16)).await.unwrap(), "{backend}");
+        assert!(
+            !store.needs_planning(d(2026, 2, 16)).await.unwrap(),
+            "{backend}"
+        );
         // The case waits in the queue of its most urgent treatment, with today's action due.
         let (queue, next_action, assignee): (Option<String>, Option<String>, Option<String>) =
             sqlx::query_as(
@@ -190,12 +196,10 @@ async fn a_current_borrower_gets_a_reminder_case_before_the_due_date_and_none_af
             "{backend}: a paid reminder case should close"
         );
         let (status, queue, next_action): (String, Option<String>, Option<String>) =
-            sqlx::query_as(
-                "SELECT status, queue, next_action_on FROM collection_case",
-            )
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
+            sqlx::query_as("SELECT status, queue, next_action_on FROM collection_case")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
         assert_eq!(
             (status.as_str(), queue, next_action),
             ("closed", None, None),
