@@ -13,9 +13,11 @@ import { useI18n } from "./i18n/I18nProvider";
 import { canViewReports, homePath } from "./roles";
 import { PageLoading } from "./PageLoading";
 
+const loadShell = () => import("./layout/Shell");
+const loadDashboard = () => import("./pages/Dashboard");
 const Login = lazy(() => import("./pages/Login"));
-const Shell = lazy(() => import("./layout/Shell"));
-const Dashboard = lazy(() => import("./pages/Dashboard"));
+const Shell = lazy(loadShell);
+const Dashboard = lazy(loadDashboard);
 const Account = lazy(() => import("./pages/Account"));
 const Forbidden = lazy(() => import("./pages/Forbidden"));
 const NotFound = lazy(() => import("./pages/NotFound"));
@@ -58,6 +60,13 @@ function ReportsOnly({ children }: { children: ReactNode }) {
     return <Forbidden />;
   }
   return <>{children}</>;
+}
+
+// A dashboard link or reload fetches the page's chunks (and ECharts) while the session is
+// checked, instead of after: the two would otherwise run one after the other.
+if (window.location.pathname.startsWith("/dashboard")) {
+  void loadShell();
+  void loadDashboard();
 }
 
 export function App() {
