@@ -6,6 +6,9 @@
 //! a source file is newer than `web/dist/index.html`. A release and a debug build (or clippy)
 //! therefore share one Vite build instead of running it once per profile.
 //!
+//! The files are copied into `$OUT_DIR/web` and embedded from there, so the binary always holds
+//! one consistent build.
+//!
 //! With `RECOUP_SKIP_WEB=1` nothing runs and the binary embeds one page saying the UI was not
 //! built (for machines without Node.js, or Rust-only work). Without npm and without that
 //! variable the build fails with a message saying so.
@@ -54,7 +57,7 @@ fn main() -> Result<(), BuildError> {
         let dist = web.join("dist");
         let mut files = Vec::new();
         collect(&dist, &dist, &mut files)?;
-        files
+        snapshot(&out_dir, files)?
     };
     write_table(&out_dir, &files)
 }
@@ -161,6 +164,32 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) -> Resul
         )));
     }
     Ok(())
+}
+
+/// Copies the built files into `$OUT_DIR/web`, so that the binary embeds this build even if
+/// `web/dist` is rebuilt by hand (`npm run build`) before rustc reads the files.
+fn snapshot(
+    out_dir: &Path,
+    files: Vec<(String, PathBuf)>,
+) -> Result<Vec<(String, PathBuf)>, BuildError> {
+    let root = out_dir.join("web");
+    if root.exists() {
+        std::fs::remove_dir_all(&root)
+            .map_err(|error| BuildError(format!("cannot clear {}: {error}", root.display())))?;
+    }
+    let mut copies = Vec::with_capacity(files.len());
+    for (name, source) in files {
+        let target = root.join(&name);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|error| {
+                BuildError(format!("cannot create {}: {error}", parent.display()))
+            })?;
+        }
+        std::fs::copy(&source, &target)
+            .map_err(|error| BuildError(format!("cannot copy {}: {error}", source.display())))?;
+        copies.push((name, target));
+    }
+    Ok(copies)
 }
 
 /// The page embedded when the UI was not built.

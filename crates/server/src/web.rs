@@ -10,16 +10,29 @@ use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
+use crate::metrics::RoutePattern;
 
 include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 
+/// The metrics label of everything the web UI answers (one label, not one per path).
+const ROUTE_LABEL: &str = "web";
+
 /// Answers a request no route matched: an embedded file, the app's `index.html`, or the JSON 404.
 pub(crate) async fn fallback(method: Method, uri: Uri) -> Response {
-    let path = uri.path();
+    let mut response = answer(&method, uri.path());
+    if response.status() == StatusCode::OK {
+        response
+            .extensions_mut()
+            .insert(RoutePattern(ROUTE_LABEL.to_string()));
+    }
+    response
+}
+
+fn answer(method: &Method, path: &str) -> Response {
     if is_api(path) {
         return AppError::NotFound.into_response();
     }
-    if method != Method::GET && method != Method::HEAD {
+    if *method != Method::GET && *method != Method::HEAD {
         return AppError::MethodNotAllowed.into_response();
     }
     let name = path.trim_start_matches('/');
