@@ -27,7 +27,7 @@ export default function Account() {
         {t("account.title")}
       </Typography.Title>
       <Card>
-        <Descriptions column={{ xs: 1, sm: 1, md: 2 }} bordered size="middle">
+        <Descriptions column={{ xs: 1, sm: 1, md: 2, lg: 2, xl: 2, xxl: 2 }} bordered size="middle">
           <Descriptions.Item label={t("account.username")}>{user.username}</Descriptions.Item>
           <Descriptions.Item label={t("account.displayName")}>{user.display_name}</Descriptions.Item>
           <Descriptions.Item label={t("account.role")}>{t(`role.${user.role}`)}</Descriptions.Item>

@@ -308,7 +308,7 @@ function PortfolioChart({ data }: { data: PortfolioView }) {
       },
       legend: { data: [t("dash.portfolio.principal"), t("dash.portfolio.loans")] },
       grid: { left: 8, right: 8, bottom: 8, top: 40, containLabel: true },
-      xAxis: { type: "category", data: labels },
+      xAxis: { type: "category", data: labels, axisLabel: { interval: 0 } },
       yAxis: [
         { type: "log", logBase: 10, axisLabel: { formatter: (v: number) => fmt.moneyShort(v) } },
         { type: "log", logBase: 10, axisLabel: { formatter: (v: number) => fmt.integer(v) }, splitLine: { show: false } },
@@ -395,9 +395,25 @@ function RollRateHeatmap({ data }: { data: RollRatesView }) {
           });
         },
       },
-      grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
-      xAxis: { type: "category", data: columns, name: t("dash.roll.to"), nameLocation: "middle", nameGap: 28, splitArea: { show: true } },
-      yAxis: { type: "category", data: rows, name: t("dash.roll.from"), inverse: true, splitArea: { show: true } },
+      grid: { left: 8, right: 8, top: 28, bottom: 56, containLabel: true },
+      xAxis: {
+        type: "category",
+        data: columns,
+        name: t("dash.roll.to"),
+        nameLocation: "middle",
+        nameGap: 28,
+        axisLabel: { interval: 0 },
+        splitArea: { show: true },
+      },
+      yAxis: {
+        type: "category",
+        data: rows,
+        name: t("dash.roll.from"),
+        nameLocation: "start",
+        inverse: true,
+        axisLabel: { interval: 0 },
+        splitArea: { show: true },
+      },
       visualMap: {
         min: 0,
         max: 100,
@@ -440,7 +456,11 @@ function ContactsChart({ data }: { data: ComplianceView }) {
       legend: { data: [t("dash.contacts.permitted"), t("dash.contacts.blocked")] },
       grid: { left: 8, right: 16, bottom: 8, top: 40, containLabel: true },
       xAxis: { type: "value", axisLabel: { formatter: (v: number) => fmt.integer(v) } },
-      yAxis: { type: "category", data: channels.map((channel) => channelName(i18n, channel)) },
+      yAxis: {
+        type: "category",
+        data: channels.map((channel) => channelName(i18n, channel)),
+        axisLabel: { interval: 0 },
+      },
       series: [
         {
           name: t("dash.contacts.permitted"),
@@ -502,7 +522,11 @@ function StrategyArms({ data }: { data: StrategyView }) {
       tooltip: { trigger: "axis", valueFormatter: (v: number) => fmt.decimal(v, 2) },
       legend: { data: data.arms.map((arm) => i18n.tOr(`arm.${arm.arm}`, arm.arm)) },
       grid: { left: 8, right: 16, bottom: 8, top: 40, containLabel: true },
-      xAxis: { type: "category", data: channels.map((channel) => channelName(i18n, channel)) },
+      xAxis: {
+        type: "category",
+        data: channels.map((channel) => channelName(i18n, channel)),
+        axisLabel: { interval: 0 },
+      },
       yAxis: { type: "value", name: t("dash.strategy.contactsPerCase") },
       series: data.arms.map((arm) => ({
         name: i18n.tOr(`arm.${arm.arm}`, arm.arm),
