@@ -83,7 +83,7 @@ test("the dashboard shows its main content within a second", async ({ page }) =>
   await signIn(page, "manager");
   await expect(page.getByTestId("kpi-loans")).toBeVisible();
   const figures: number[] = [];
-  for (let run = 0; run < 3; run++) {
+  for (let run = 0; run < 5; run++) {
     await page.goto("about:blank");
     const started = Date.now();
     await page.goto("/dashboard");
@@ -93,7 +93,10 @@ test("the dashboard shows its main content within a second", async ({ page }) =>
     figures.push(Date.now() - started);
   }
   const best = Math.min(...figures);
-  console.log(`time to main content: /dashboard ${figures.join(" ms, ")} ms (best ${best} ms, target ≤ 1000 ms)`);
+  const median = [...figures].sort((a, b) => a - b)[Math.floor(figures.length / 2)] ?? best;
+  console.log(
+    `time to main content: /dashboard ${figures.join(" ms, ")} ms (median ${median} ms, best ${best} ms, target ≤ 1000 ms)`,
+  );
   // The target is 1 s; the bound leaves room for a CI machine busy with other builds.
   expect(best).toBeLessThan(3000);
 });
