@@ -45,7 +45,8 @@ export function Chart({ option, height, testId }: { option: ChartOption; height:
   }, []);
 
   useEffect(() => {
-    chart.current?.setOption(option, { notMerge: true });
+    // A short entry animation: the numbers matter more than the motion.
+    chart.current?.setOption({ animationDuration: 300, ...option }, { notMerge: true });
   }, [option]);
 
   return <div ref={element} data-testid={testId} data-chart="echarts" style={{ width: "100%", height }} />;

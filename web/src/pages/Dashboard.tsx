@@ -527,7 +527,7 @@ function StrategyArms({ data }: { data: StrategyView }) {
         data: channels.map((channel) => channelName(i18n, channel)),
         axisLabel: { interval: 0 },
       },
-      yAxis: { type: "value", name: t("dash.strategy.contactsPerCase") },
+      yAxis: { type: "value", name: t("dash.strategy.contactsPerCase"), nameTextStyle: { align: "left" } },
       series: data.arms.map((arm) => ({
         name: i18n.tOr(`arm.${arm.arm}`, arm.arm),
         type: "bar",
