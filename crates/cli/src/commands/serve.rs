@@ -37,7 +37,7 @@ pub async fn serve(
         .local_addr()
         .context("cannot read the listening address")?;
     eprintln!(
-        "recoup: serving http://{address}/ — API docs at http://{address}/api/docs; Ctrl-C to stop"
+        "recoup: serving http://{address}/ (the web UI) — API docs at http://{address}/api/docs; Ctrl-C to stop"
     );
     let config = recoup_server::ServerConfig {
         buckets: settings.policy.buckets.clone(),
