@@ -39,6 +39,8 @@ pub enum Permission {
     ManageUsers,
     /// Read the audit trail and verify its hash chain.
     ReadAudit,
+    /// Read the portfolio, roll-rate, strategy and compliance reports (the dashboard).
+    ViewReports,
 }
 
 /// The text does not name a role; the message lists the codes that do.
@@ -116,6 +118,9 @@ impl Role {
         match permission {
             Permission::ManageUsers => matches!(self, Role::Admin),
             Permission::ReadAudit => matches!(self, Role::Admin | Role::Compliance),
+            Permission::ViewReports => {
+                matches!(self, Role::Admin | Role::Manager | Role::Compliance)
+            }
         }
     }
 }
@@ -128,13 +133,18 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, for matrix tests and docs.
-    pub const ALL: [Permission; 2] = [Permission::ManageUsers, Permission::ReadAudit];
+    pub const ALL: [Permission; 3] = [
+        Permission::ManageUsers,
+        Permission::ReadAudit,
+        Permission::ViewReports,
+    ];
 
     /// A short code for error messages and logs.
     pub fn code(self) -> &'static str {
         match self {
             Permission::ManageUsers => "manage_users",
             Permission::ReadAudit => "read_audit",
+            Permission::ViewReports => "view_reports",
         }
     }
 }
@@ -172,5 +182,14 @@ mod tests {
             .filter(|r| r.allows(Permission::ReadAudit))
             .collect();
         assert_eq!(auditors, vec![Role::Admin, Role::Compliance]);
+    }
+
+    #[test]
+    fn admins_managers_and_compliance_view_the_reports() {
+        let readers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::ViewReports))
+            .collect();
+        assert_eq!(readers, vec![Role::Admin, Role::Manager, Role::Compliance]);
     }
 }

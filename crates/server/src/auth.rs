@@ -124,6 +124,13 @@ pub mod perm {
     impl RequiredPermission for ReadAudit {
         const PERMISSION: Permission = Permission::ReadAudit;
     }
+
+    /// Holders of [`Permission::ViewReports`].
+    #[derive(Debug)]
+    pub struct ViewReports;
+    impl RequiredPermission for ViewReports {
+        const PERMISSION: Permission = Permission::ViewReports;
+    }
 }
 
 /// A signed-in user whose role holds `P::PERMISSION`; 401 without a session, 403 without the

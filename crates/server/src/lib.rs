@@ -9,7 +9,8 @@
 //! Cross-cutting pieces: [`AppError`] (every failure as `{"error", "message", "field"}`),
 //! [`extract::Json`] (bodies checked with the field at fault named), [`auth`] (sessions by
 //! bearer token or cookie + CSRF, permission extractors), `metrics` (Prometheus, event ids,
-//! request spans) and `openapi` (the generated OpenAPI 3.1 document).
+//! request spans), `openapi` (the generated OpenAPI 3.1 document) and `web` (the embedded web
+//! UI, served at `/` with every non-API path falling back to its `index.html`).
 
 #![cfg_attr(
     not(test),
@@ -30,6 +31,7 @@ mod metrics;
 mod openapi;
 pub mod routes;
 mod state;
+mod web;
 pub mod wire;
 
 use std::future::Future;
@@ -84,7 +86,7 @@ pub fn router(state: AppState) -> Router {
     )
     .route("/api/docs", get(openapi::docs_page))
     .route_layer(middleware::from_fn(metrics::note_route))
-    .fallback(|| async { AppError::NotFound.into_response() })
+    .fallback(web::fallback)
     .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
     .layer(DefaultBodyLimit::max(state.config.body_limit))
     .layer(middleware::from_fn_with_state(

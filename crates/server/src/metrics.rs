@@ -103,7 +103,7 @@ impl Metrics {
 
 /// The matched route pattern, handed from the inner layer to the outer one.
 #[derive(Debug, Clone)]
-struct RoutePattern(String);
+pub(crate) struct RoutePattern(pub(crate) String);
 
 /// Inner layer (after routing): notes which route pattern matched.
 pub(crate) async fn note_route(request: Request, next: Next) -> Response {

@@ -24,6 +24,7 @@ use crate::error::ErrorBody;
         (name = "session", description = "Signing in and out"),
         (name = "users", description = "Users and roles (administrators)"),
         (name = "audit", description = "The hash-chained audit trail (administrators, compliance)"),
+        (name = "reports", description = "Portfolio, roll rates, strategy and compliance reports (administrators, managers, compliance)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use recoup_core::auth::AuthPolicy;
+use recoup_core::delinquency::BucketScheme;
 use recoup_store::Store;
 
 use crate::clock::Clock;
@@ -19,6 +20,8 @@ pub struct ServerConfig {
     pub cookie_secure: bool,
     /// Largest request body accepted, in bytes; larger bodies get 413.
     pub body_limit: usize,
+    /// The aging buckets the book was closed with (`[ledger] buckets`), for the reports.
+    pub buckets: BucketScheme,
 }
 
 impl Default for ServerConfig {
@@ -27,6 +30,7 @@ impl Default for ServerConfig {
             auth: AuthPolicy::default(),
             cookie_secure: false,
             body_limit: 64 * 1024,
+            buckets: BucketScheme::default(),
         }
     }
 }

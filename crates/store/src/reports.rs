@@ -138,6 +138,18 @@ impl Store {
         Ok(Some(matrix))
     }
 
+    /// The first and last business dates end-of-day has closed, or `None` before the first.
+    pub async fn closed_date_range(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT MIN(business_date), MAX(business_date) FROM eod_run WHERE finished_at IS NOT NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let first = parse_opt_date(row.try_get(0)?)?;
+        let last = parse_opt_date(row.try_get(1)?)?;
+        Ok(first.zip(last))
+    }
+
     /// One loan's running summary by loan number.
     pub async fn loan_overview(&self, loan_no: &str) -> Result<Option<LoanOverview>, StoreError> {
         let sql = dialect(

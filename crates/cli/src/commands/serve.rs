@@ -37,13 +37,13 @@ pub async fn serve(
         .local_addr()
         .context("cannot read the listening address")?;
     eprintln!(
-        "recoup: serving http://{address}/ — API docs at http://{address}/api/docs; Ctrl-C to stop"
+        "recoup: serving http://{address}/ (the web UI) — API docs at http://{address}/api/docs; Ctrl-C to stop"
     );
-    let state = AppState::new(
-        store.clone(),
-        Arc::new(SystemClock),
-        settings.server.config.clone(),
-    );
+    let config = recoup_server::ServerConfig {
+        buckets: settings.policy.buckets.clone(),
+        ..settings.server.config.clone()
+    };
+    let state = AppState::new(store.clone(), Arc::new(SystemClock), config);
     recoup_server::serve(listener, state, recoup_server::shutdown_signal())
         .await
         .context("the server stopped with an error")?;

@@ -6,5 +6,6 @@ mod audit;
 mod bad_input;
 mod helpers;
 mod operations;
+mod reports;
 mod session;
 mod users;

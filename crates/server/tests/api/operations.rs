@@ -33,7 +33,12 @@ async fn metrics_count_requests_by_route_and_status_and_report_gauges() {
         app.get("/api/v1/users", &admin).await;
         app.try_login("admin", "wrong password").await;
         app.client
-            .get(app.url("/no/such/thing"))
+            .get(app.url("/api/no/such/thing"))
+            .send()
+            .await
+            .unwrap();
+        app.client
+            .get(app.url("/dashboard?date=2026-10-31"))
             .send()
             .await
             .unwrap();
@@ -53,6 +58,7 @@ async fn metrics_count_requests_by_route_and_status_and_report_gauges() {
             r#"recoup_http_requests_total{method="POST",route="/api/v1/session",status="401"} 1"#,
             r#"recoup_http_requests_total{method="POST",route="/api/v1/session",status="200"} 1"#,
             r#"recoup_http_requests_total{method="GET",route="unmatched",status="404"} 1"#,
+            r#"recoup_http_requests_total{method="GET",route="web",status="200"} 1"#,
             "# TYPE recoup_http_request_duration_seconds histogram",
             "recoup_active_users 9",
             "recoup_live_sessions 1",
@@ -104,6 +110,11 @@ async fn the_openapi_document_lists_every_route_and_the_docs_page_is_served() {
         "POST /api/v1/users",
         "GET /api/v1/audit",
         "GET /api/v1/audit/verify",
+        "GET /api/v1/reports/dates",
+        "GET /api/v1/reports/portfolio",
+        "GET /api/v1/reports/roll-rates",
+        "GET /api/v1/reports/strategy",
+        "GET /api/v1/reports/compliance",
     ]
     .into_iter()
     .map(str::to_string)
