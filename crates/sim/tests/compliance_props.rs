@@ -94,6 +94,11 @@ fn in_hours(at: DateTime<Utc>, tz: Tz, from: u32, until: u32) -> bool {
     hour >= from && hour < until
 }
 
+/// Letters are posted, not delivered at an hour: neither profile restricts their time of day.
+fn is_mail(channel: Channel) -> bool {
+    matches!(channel, Channel::Letter | Channel::LawyerLetter)
+}
+
 const GAP_CHANNELS: [Channel; 4] = [Channel::Call, Channel::Sms, Channel::WeChat, Channel::Email];
 
 /// The cn rules the simulator can meet, counted independently of the guard.
@@ -108,7 +113,7 @@ fn check_cn(events: &[ContactEvent], tz: Tz) -> Result<(), String> {
         } else {
             22
         };
-        if !in_hours(e.at, tz, 8, until) {
+        if !is_mail(e.channel) && !in_hours(e.at, tz, 8, until) {
             return Err(format!("outside hours: {e:?}"));
         }
         if e.channel == Channel::Call {
@@ -144,7 +149,7 @@ fn check_regf(events: &[ContactEvent], tz: Tz) -> Result<(), String> {
     let mut conversation: HashMap<i64, NaiveDate> = HashMap::new();
     for e in events {
         let day = local_day(e.at, tz);
-        if !in_hours(e.at, tz, 8, 21) {
+        if !is_mail(e.channel) && !in_hours(e.at, tz, 8, 21) {
             return Err(format!("outside hours: {e:?}"));
         }
         if e.channel != Channel::Call {
