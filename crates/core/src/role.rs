@@ -39,6 +39,15 @@ pub enum Permission {
     ManageUsers,
     /// Read the audit trail and verify its hash chain.
     ReadAudit,
+    /// Request a repayment plan or a waiver on a case in scope.
+    RequestPlans,
+    /// See the approval inbox and approve or reject plans and waivers (within the amount
+    /// limits of `[approvals]`, never one's own request).
+    ApprovePlans,
+    /// Send an SMS from a template to a case's borrower (through the compliance guard).
+    SendSms,
+    /// Place a call to a case's borrower through the dialer (through the compliance guard).
+    PlaceCalls,
 }
 
 /// The text does not name a role; the message lists the codes that do.
@@ -116,6 +125,15 @@ impl Role {
         match permission {
             Permission::ManageUsers => matches!(self, Role::Admin),
             Permission::ReadAudit => matches!(self, Role::Admin | Role::Compliance),
+            Permission::RequestPlans => matches!(
+                self,
+                Role::Admin | Role::Manager | Role::Collector | Role::FieldAgent | Role::Agency
+            ),
+            Permission::ApprovePlans => matches!(self, Role::Admin | Role::Manager),
+            Permission::SendSms | Permission::PlaceCalls => matches!(
+                self,
+                Role::Admin | Role::Manager | Role::Collector | Role::Agency
+            ),
         }
     }
 }
@@ -128,13 +146,24 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, for matrix tests and docs.
-    pub const ALL: [Permission; 2] = [Permission::ManageUsers, Permission::ReadAudit];
+    pub const ALL: [Permission; 6] = [
+        Permission::ManageUsers,
+        Permission::ReadAudit,
+        Permission::RequestPlans,
+        Permission::ApprovePlans,
+        Permission::SendSms,
+        Permission::PlaceCalls,
+    ];
 
     /// A short code for error messages and logs.
     pub fn code(self) -> &'static str {
         match self {
             Permission::ManageUsers => "manage_users",
             Permission::ReadAudit => "read_audit",
+            Permission::RequestPlans => "request_plans",
+            Permission::ApprovePlans => "approve_plans",
+            Permission::SendSms => "send_sms",
+            Permission::PlaceCalls => "place_calls",
         }
     }
 }

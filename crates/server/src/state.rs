@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use recoup_core::auth::AuthPolicy;
-use recoup_store::Store;
+use recoup_core::delinquency::BucketScheme;
+use recoup_store::{PlanSettings, Store};
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
@@ -19,6 +20,10 @@ pub struct ServerConfig {
     pub cookie_secure: bool,
     /// Largest request body accepted, in bytes; larger bodies get 413.
     pub body_limit: usize,
+    /// Approval limits and what happens to broken plans (`[approvals]`, `[plans]`).
+    pub plans: PlanSettings,
+    /// The ledger's aging buckets, to write a restructured loan's bucket label.
+    pub buckets: BucketScheme,
 }
 
 impl Default for ServerConfig {
@@ -27,6 +32,8 @@ impl Default for ServerConfig {
             auth: AuthPolicy::default(),
             cookie_secure: false,
             body_limit: 64 * 1024,
+            plans: PlanSettings::default(),
+            buckets: BucketScheme::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod health;
+pub mod plans;
 pub mod session;
 pub mod users;
 
@@ -17,4 +18,5 @@ pub fn v1() -> OpenApiRouter<AppState> {
         .merge(session::router())
         .merge(users::router())
         .merge(audit::router())
+        .merge(plans::router())
 }

@@ -4,7 +4,9 @@
 
 mod audit;
 mod bad_input;
+mod book;
 mod helpers;
 mod operations;
+mod plans;
 mod session;
 mod users;
