@@ -432,3 +432,142 @@ async fn bad_plan_and_waiver_bodies_name_the_field() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_role_gets_exactly_the_plan_endpoints_its_permissions_allow() {
+    use recoup_core::role::Permission;
+    for app in spawn_apps().await {
+        let body = json!({"kind": "deferral", "months": 1, "reason": "x"});
+        // (description, method, path, body, permission): a role without the permission gets
+        // 403; a role with it reaches the handler (404 for the case or request that does not
+        // exist, 200 for the inbox).
+        let table: Vec<(&str, Method, &str, Option<Value>, Permission)> = vec![
+            (
+                "request a plan",
+                Method::POST,
+                "/api/v1/cases/999999/plans",
+                Some(body.clone()),
+                Permission::RequestPlans,
+            ),
+            (
+                "request a waiver",
+                Method::POST,
+                "/api/v1/cases/999999/waivers",
+                Some(json!({"fees": "1", "reason": "x"})),
+                Permission::RequestPlans,
+            ),
+            (
+                "read the inbox",
+                Method::GET,
+                "/api/v1/approvals",
+                None,
+                Permission::ApprovePlans,
+            ),
+            (
+                "approve",
+                Method::POST,
+                "/api/v1/approvals/999999/approve",
+                Some(json!({})),
+                Permission::ApprovePlans,
+            ),
+            (
+                "reject",
+                Method::POST,
+                "/api/v1/approvals/999999/reject",
+                Some(json!({"comment": "no"})),
+                Permission::ApprovePlans,
+            ),
+        ];
+        for (username, role) in crate::helpers::demo_users() {
+            let session = app.login(username).await;
+            for (what, method, path, body, permission) in &table {
+                let response = app
+                    .call(method.clone(), path, Some(&session), body.clone())
+                    .await;
+                let status = response.status();
+                if role.allows(*permission) {
+                    assert!(
+                        status == StatusCode::NOT_FOUND || status == StatusCode::OK,
+                        "{}: {username} may {what}: {status}",
+                        app.backend
+                    );
+                } else {
+                    assert_eq!(
+                        status,
+                        StatusCode::FORBIDDEN,
+                        "{}: {username} may not {what}",
+                        app.backend
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn random_plan_bodies_never_get_a_5xx() {
+    use proptest::prelude::*;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (apps, sessions, case) = runtime.block_on(async {
+        let apps = spawn_apps().await;
+        let mut sessions = Vec::new();
+        let mut case = 0;
+        for app in &apps {
+            case = overdue_book(app, 1, d(2026, 4, 20), "collector1").await[0];
+            sessions.push(app.login("collector1").await);
+        }
+        (apps, sessions, case)
+    });
+    let field = prop_oneof![
+        Just("kind"),
+        Just("months"),
+        Just("amount"),
+        Just("pay_by"),
+        Just("loan_no"),
+        Just("reason"),
+        Just("penalty"),
+        Just("fees"),
+        Just("comment"),
+        Just("zzz"),
+    ];
+    let value = prop_oneof![
+        Just(json!(null)),
+        Just(json!(-1)),
+        Just(json!(0)),
+        Just(json!(3)),
+        Just(json!(1e300)),
+        Just(json!("settlement")),
+        Just(json!("arrears_installments")),
+        Just(json!("deferral")),
+        Just(json!("2026-05-31")),
+        Just(json!("99999999999999999")),
+        Just(json!("1.5")),
+        Just(json!("")),
+        Just(json!([])),
+        Just(json!({})),
+        Just(json!(true)),
+    ];
+    let config = ProptestConfig {
+        cases: 48,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(fields in prop::collection::btree_map(field, value, 0..6), to_waivers in any::<bool>())| {
+        runtime.block_on(async {
+            let body = Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+            for (app, session) in apps.iter().zip(&sessions) {
+                let path = if to_waivers { format!("/api/v1/cases/{case}/waivers") } else { format!("/api/v1/cases/{case}/plans") };
+                let (status, answer) = status_and_json(
+                    app.call(Method::POST, &path, Some(session), Some(body.clone())).await,
+                ).await;
+                assert!(status.is_success() || status.is_client_error(), "{}: {path} {body} -> {status} {answer}", app.backend);
+                if status.is_client_error() {
+                    assert!(answer["error"].is_string(), "{answer}");
+                }
+            }
+        });
+    });
+}
