@@ -32,8 +32,10 @@ impl Loan {
         )
         .unwrap();
         let schedule = build_schedule(&terms);
-        let mut policy = LedgerPolicy::default();
-        policy.late_fee = Fen::from_yuan(50);
+        let policy = LedgerPolicy {
+            late_fee: Fen::from_yuan(50),
+            ..LedgerPolicy::default()
+        };
         Loan {
             state: LoanState::booked(terms.annual_rate(), &schedule),
             rows: schedule
