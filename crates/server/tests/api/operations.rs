@@ -104,6 +104,11 @@ async fn the_openapi_document_lists_every_route_and_the_docs_page_is_served() {
         "POST /api/v1/users",
         "GET /api/v1/audit",
         "GET /api/v1/audit/verify",
+        "POST /api/v1/cases/{id}/plans",
+        "POST /api/v1/cases/{id}/waivers",
+        "GET /api/v1/approvals",
+        "POST /api/v1/approvals/{id}/approve",
+        "POST /api/v1/approvals/{id}/reject",
     ]
     .into_iter()
     .map(str::to_string)
