@@ -1,7 +1,7 @@
 //! Builds the web UI (`web/`) with npm and Vite and writes `$OUT_DIR/web_assets.rs`, the table
 //! of files the binary embeds and serves at `/`.
 //!
-//! npm runs only when it has something to do: `npm ci` when `web/node_modules` is missing or
+//! npm runs only when it has something to do: `npm install` (from the lock) when `web/node_modules` is missing or
 //! `package-lock.json` is newer than npm's record of the last install, and `npm run build` when
 //! a source file is newer than `web/dist/index.html`. A release and a debug build (or clippy)
 //! therefore share one Vite build instead of running it once per profile.
@@ -66,12 +66,16 @@ fn env(name: &str) -> Result<String, BuildError> {
     std::env::var(name).map_err(|_| BuildError(format!("cargo did not set {name}")))
 }
 
-/// Runs `npm ci` and `npm run build` in `web` when their inputs are newer than their outputs.
+/// Runs `npm install` and `npm run build` in `web` when their inputs are newer than their outputs.
 fn build_web(web: &Path) -> Result<(), BuildError> {
     let lock = web.join("package-lock.json");
     let installed = web.join("node_modules/.package-lock.json");
     if !installed.exists() || modified(&lock) > modified(&installed) {
-        npm(web, &["ci", "--no-audit", "--no-fund"])?;
+        // `npm install` from the committed lock, not `npm ci`: npm 11.19 writes a lock without
+        // other platforms' optional packages (rollup's) and then its own `npm ci` refuses that
+        // lock as out of sync. `install` with an in-sync lock installs exactly the locked
+        // versions and leaves the lock unchanged.
+        npm(web, &["install", "--no-audit", "--no-fund"])?;
     }
     let newest_input = INPUTS
         .iter()

@@ -78,6 +78,16 @@ struct RawSettings {
     ledger: Option<RawLedger>,
     collections: Option<RawCollections>,
     server: Option<RawServer>,
+    /// Role code → largest amount forgiven it may approve, yuan, or "unlimited".
+    approvals: Option<std::collections::BTreeMap<String, String>>,
+    plans: Option<RawPlans>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPlans {
+    broken_after_days: Option<u32>,
+    on_broken: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -225,7 +235,9 @@ impl Settings {
                 collections.pre_due_days
             );
         }
-        let server = parse_server(raw.server.unwrap_or_default())?;
+        let mut server = parse_server(raw.server.unwrap_or_default())?;
+        server.config.plans = parse_plans(raw.approvals, raw.plans.unwrap_or_default())?;
+        server.config.buckets = policy.buckets.clone();
         Ok(Settings {
             timezone,
             policy,
@@ -295,6 +307,48 @@ fn parse_server(raw: RawServer) -> anyhow::Result<ServerSettings> {
         config.body_limit = kib as usize * 1024;
     }
     Ok(ServerSettings { listen, config })
+}
+
+/// `[approvals]` and `[plans]`: who approves how much, and what a broken plan does.
+fn parse_plans(
+    approvals: Option<std::collections::BTreeMap<String, String>>,
+    raw: RawPlans,
+) -> anyhow::Result<recoup_store::PlanSettings> {
+    let mut settings = recoup_store::PlanSettings::default();
+    if let Some(table) = approvals {
+        let mut limits = Vec::new();
+        for (role_code, limit) in table {
+            let role = recoup_core::role::Role::parse(&role_code)
+                .map_err(|e| anyhow::anyhow!("approvals.{role_code}: {e}"))?;
+            let limit = if limit.trim() == "unlimited" {
+                None
+            } else {
+                let fen = Fen::parse_yuan(&limit).map_err(|_| {
+                    anyhow::anyhow!("approvals.{role_code}: `{limit}` is not an amount in yuan or \"unlimited\"")
+                })?;
+                if fen.get() < 0 {
+                    bail!("approvals.{role_code}: must not be negative");
+                }
+                Some(fen)
+            };
+            limits.push((role, limit));
+        }
+        settings.limits = recoup_core::restructure::ApprovalLimits { limits };
+    }
+    if let Some(days) = raw.broken_after_days {
+        if !(0..=365).contains(&days) {
+            bail!("plans.broken_after_days: 0 to 365, got {days}");
+        }
+        settings.broken_after_days = days;
+    }
+    if let Some(text) = raw.on_broken {
+        settings.on_broken = match text.as_str() {
+            "restore" => recoup_store::OnBroken::Restore,
+            "keep" => recoup_store::OnBroken::Keep,
+            other => bail!("plans.on_broken: `restore` or `keep`, got `{other}`"),
+        };
+    }
+    Ok(settings)
 }
 
 /// "1.5" → 15000 basis points of the contract rate.
@@ -400,6 +454,9 @@ buckets = [{ label = "current", from_dpd = 0 }, { label = "30+", from_dpd = 30 }
                 "server.session_idle_minutes",
             ),
             ("[server]\nport = 1\n", "line 2"),
+            ("[approvals]\nboss = \"1\"\n", "approvals.boss"),
+            ("[approvals]\nmanager = \"lots\"\n", "approvals.manager"),
+            ("[plans]\non_broken = \"forget\"\n", "plans.on_broken"),
         ];
         for (text, expected) in cases {
             let message = format!("{:#}", Settings::parse(text).unwrap_err());

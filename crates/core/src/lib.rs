@@ -17,6 +17,7 @@ pub mod loan;
 pub mod money;
 pub mod portfolio;
 pub mod rate;
+pub mod restructure;
 pub mod role;
 pub mod schedule;
 pub mod segment;

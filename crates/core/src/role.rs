@@ -41,6 +41,15 @@ pub enum Permission {
     ReadAudit,
     /// Read the portfolio, roll-rate, strategy and compliance reports (the dashboard).
     ViewReports,
+    /// Request a repayment plan or a waiver on a case in scope.
+    RequestPlans,
+    /// See the approval inbox and approve or reject plans and waivers (within the amount
+    /// limits of `[approvals]`, never one's own request).
+    ApprovePlans,
+    /// Send an SMS from a template to a case's borrower (through the compliance guard).
+    SendSms,
+    /// Place a call to a case's borrower through the dialer (through the compliance guard).
+    PlaceCalls,
 }
 
 /// The text does not name a role; the message lists the codes that do.
@@ -121,6 +130,15 @@ impl Role {
             Permission::ViewReports => {
                 matches!(self, Role::Admin | Role::Manager | Role::Compliance)
             }
+            Permission::RequestPlans => matches!(
+                self,
+                Role::Admin | Role::Manager | Role::Collector | Role::FieldAgent | Role::Agency
+            ),
+            Permission::ApprovePlans => matches!(self, Role::Admin | Role::Manager),
+            Permission::SendSms | Permission::PlaceCalls => matches!(
+                self,
+                Role::Admin | Role::Manager | Role::Collector | Role::Agency
+            ),
         }
     }
 }
@@ -133,10 +151,14 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, for matrix tests and docs.
-    pub const ALL: [Permission; 3] = [
+    pub const ALL: [Permission; 7] = [
         Permission::ManageUsers,
         Permission::ReadAudit,
         Permission::ViewReports,
+        Permission::RequestPlans,
+        Permission::ApprovePlans,
+        Permission::SendSms,
+        Permission::PlaceCalls,
     ];
 
     /// A short code for error messages and logs.
@@ -145,6 +167,10 @@ impl Permission {
             Permission::ManageUsers => "manage_users",
             Permission::ReadAudit => "read_audit",
             Permission::ViewReports => "view_reports",
+            Permission::RequestPlans => "request_plans",
+            Permission::ApprovePlans => "approve_plans",
+            Permission::SendSms => "send_sms",
+            Permission::PlaceCalls => "place_calls",
         }
     }
 }

@@ -84,7 +84,7 @@ pub fn build_schedule_into(terms: &LoanTerms, out: &mut Vec<ScheduledInstallment
 }
 
 /// One month's interest on `balance` fen: balance × rate / 12, rounded half up.
-fn monthly_interest(balance: i64, rate_units: i64) -> i64 {
+pub(crate) fn monthly_interest(balance: i64, rate_units: i64) -> i64 {
     const DENOMINATOR: i64 = 12 * RATE_SCALE;
     match balance.checked_mul(rate_units) {
         Some(product) => (product + DENOMINATOR / 2) / DENOMINATOR,
@@ -96,7 +96,7 @@ fn monthly_interest(balance: i64, rate_units: i64) -> i64 {
 }
 
 /// The level payment of an equal-installment loan, rounded half up to the fen.
-fn level_payment(principal: i64, rate_units: i64, n: u32) -> i64 {
+pub(crate) fn level_payment(principal: i64, rate_units: i64, n: u32) -> i64 {
     if rate_units == 0 {
         return div_round_half_up(i128::from(principal), i128::from(n)) as i64;
     }

@@ -131,6 +131,34 @@ pub mod perm {
     impl RequiredPermission for ViewReports {
         const PERMISSION: Permission = Permission::ViewReports;
     }
+
+    /// Holders of [`Permission::RequestPlans`].
+    #[derive(Debug)]
+    pub struct RequestPlans;
+    impl RequiredPermission for RequestPlans {
+        const PERMISSION: Permission = Permission::RequestPlans;
+    }
+
+    /// Holders of [`Permission::ApprovePlans`].
+    #[derive(Debug)]
+    pub struct ApprovePlans;
+    impl RequiredPermission for ApprovePlans {
+        const PERMISSION: Permission = Permission::ApprovePlans;
+    }
+
+    /// Holders of [`Permission::SendSms`].
+    #[derive(Debug)]
+    pub struct SendSms;
+    impl RequiredPermission for SendSms {
+        const PERMISSION: Permission = Permission::SendSms;
+    }
+
+    /// Holders of [`Permission::PlaceCalls`].
+    #[derive(Debug)]
+    pub struct PlaceCalls;
+    impl RequiredPermission for PlaceCalls {
+        const PERMISSION: Permission = Permission::PlaceCalls;
+    }
 }
 
 /// A signed-in user whose role holds `P::PERMISSION`; 401 without a session, 403 without the

@@ -13,12 +13,15 @@ use utoipa::ToSchema;
 pub struct ErrorBody {
     /// A stable, machine-readable code: `invalid`, `invalid_json`, `unauthenticated`,
     /// `invalid_credentials`, `forbidden`, `csrf`, `not_found`, `method_not_allowed`,
-    /// `conflict`, `too_large`, `unsupported_media_type`, `internal`.
+    /// `conflict`, `blocked`, `too_large`, `unsupported_media_type`, `internal`.
     pub error: &'static str,
     /// What went wrong, for people.
     pub message: String,
     /// The request field at fault (`password`, `role`, `limit`, …), when there is one.
     pub field: Option<String>,
+    /// The compliance rule that blocked a contact (with `blocked`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 /// Everything a handler can fail with.
@@ -54,6 +57,13 @@ pub enum AppError {
     Csrf,
     #[error("no such resource")]
     NotFound,
+    /// Allowed in general, refused for this one (approving one's own request, beyond one's
+    /// limit) (403).
+    #[error("{message}")]
+    Refused { message: String },
+    /// A contact the compliance guard blocked (409), naming the rule.
+    #[error("blocked by compliance rule {rule}: {reason}")]
+    Blocked { rule: String, reason: String },
     #[error("method not allowed here")]
     MethodNotAllowed,
     /// Clashes with what is stored, e.g. a taken username (409).
@@ -81,7 +91,10 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden { .. } | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden { .. } | AppError::Csrf | AppError::Refused { .. } => {
+                StatusCode::FORBIDDEN
+            }
+            AppError::Blocked { .. } => StatusCode::CONFLICT,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
@@ -97,7 +110,8 @@ impl AppError {
             AppError::BadRequest { code, .. } => code,
             AppError::Unauthenticated => "unauthenticated",
             AppError::InvalidCredentials => "invalid_credentials",
-            AppError::Forbidden { .. } => "forbidden",
+            AppError::Forbidden { .. } | AppError::Refused { .. } => "forbidden",
+            AppError::Blocked { .. } => "blocked",
             AppError::Csrf => "csrf",
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
@@ -133,6 +147,10 @@ impl IntoResponse for AppError {
             error: self.code(),
             message,
             field: self.field(),
+            rule: match &self {
+                AppError::Blocked { rule, .. } => Some(rule.clone()),
+                _ => None,
+            },
         };
         (status, axum::Json(body)).into_response()
     }
@@ -149,6 +167,8 @@ impl From<StoreError> for AppError {
                 field: field.to_string(),
                 message,
             },
+            StoreError::NotFound { .. } => AppError::NotFound,
+            StoreError::Refused { message } => AppError::Refused { message },
             other => AppError::Internal(anyhow::Error::new(other)),
         }
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use recoup_core::auth::AuthPolicy;
 use recoup_core::delinquency::BucketScheme;
-use recoup_store::Store;
+use recoup_store::{PlanSettings, Store};
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
@@ -20,7 +20,10 @@ pub struct ServerConfig {
     pub cookie_secure: bool,
     /// Largest request body accepted, in bytes; larger bodies get 413.
     pub body_limit: usize,
-    /// The aging buckets the book was closed with (`[ledger] buckets`), for the reports.
+    /// Approval limits and what happens to broken plans (`[approvals]`, `[plans]`).
+    pub plans: PlanSettings,
+    /// The aging buckets the book was closed with (`[ledger] buckets`): for the reports and to
+    /// write a restructured loan's bucket label.
     pub buckets: BucketScheme,
 }
 
@@ -30,6 +33,7 @@ impl Default for ServerConfig {
             auth: AuthPolicy::default(),
             cookie_secure: false,
             body_limit: 64 * 1024,
+            plans: PlanSettings::default(),
             buckets: BucketScheme::default(),
         }
     }

@@ -35,6 +35,18 @@ pub enum AuditAction {
     Logout,
     /// A user was created; the detail holds role, display name and agency (never the password).
     UserCreated,
+    /// A repayment plan or waiver was requested; the subject is `approval:ID`.
+    ApprovalRequested,
+    /// A plan or waiver was approved and applied to the ledger; the actor is the approver.
+    ApprovalGranted,
+    /// A plan or waiver was rejected, with the approver's comment.
+    ApprovalRejected,
+    /// End-of-day found a plan broken (reverted or kept, as configured).
+    PlanBroken,
+    /// An SMS was sent under a compliance permit; the subject is `case:BORROWER`.
+    SmsSent,
+    /// A call was handed to the dialer under a compliance permit.
+    CallPlaced,
 }
 
 impl AuditAction {
@@ -45,6 +57,12 @@ impl AuditAction {
             AuditAction::AccountLocked => "account_locked",
             AuditAction::Logout => "logout",
             AuditAction::UserCreated => "user_created",
+            AuditAction::ApprovalRequested => "approval_requested",
+            AuditAction::ApprovalGranted => "approval_granted",
+            AuditAction::ApprovalRejected => "approval_rejected",
+            AuditAction::PlanBroken => "plan_broken",
+            AuditAction::SmsSent => "sms_sent",
+            AuditAction::CallPlaced => "call_placed",
         }
     }
 }

@@ -41,6 +41,13 @@ pub enum StoreError {
         field: &'static str,
         message: String,
     },
+    /// The thing asked for does not exist, or is outside what the user may see (the two are
+    /// deliberately indistinguishable).
+    #[error("no such {what}")]
+    NotFound { what: &'static str },
+    /// The user may not do this to this thing (approve their own request, beyond their limit).
+    #[error("{message}")]
+    Refused { message: String },
     /// Hashing or checking a password failed (not a wrong password: that is a refused login).
     #[error("password hashing failed: {0}")]
     PasswordHash(String),
@@ -69,6 +76,8 @@ impl StoreError {
                 | StoreError::EodRefused { .. }
                 | StoreError::Invalid { .. }
                 | StoreError::Conflict { .. }
+                | StoreError::NotFound { .. }
+                | StoreError::Refused { .. }
         )
     }
 }

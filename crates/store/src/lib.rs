@@ -22,6 +22,7 @@ mod collections;
 mod eod;
 mod error;
 mod journal;
+mod plans;
 mod reports;
 mod rows;
 mod sql;
@@ -41,6 +42,7 @@ pub use book::{BookOutcome, SnapshotLoan};
 pub use collections::{ArmResult, PlanLine, PlanOutcome};
 pub use eod::{EodObserver, EodOptions, EodReport, Quiet};
 pub use error::StoreError;
+pub use plans::{ApprovalRequest, NewRequest, OnBroken, PlanReview, PlanSettings, RequestKind};
 pub use reports::{LoanOverview, PortfolioDay};
 pub use users::{
     DemoUser, Gauges, LoginOutcome, NewSession, NewUser, SessionUser, User, DEMO_PASSWORD,

@@ -78,6 +78,21 @@ pub async fn run(
         };
         loans += report.loans_processed;
         events += report.events;
+        // Plans broken by this date's close revert (or are kept) before the date is planned.
+        let review = store
+            .review_plans(
+                *day,
+                &settings.server.config.plans,
+                &settings.policy.buckets,
+                settings.now(),
+            )
+            .await?;
+        if review.reverted + review.kept > 0 {
+            eprintln!(
+                "{day}: {} broken plan(s) reverted, {} kept",
+                review.reverted, review.kept
+            );
+        }
         let plan = store
             .plan_collections(*day, &strategy, &guard, pre_due_days)
             .await?;

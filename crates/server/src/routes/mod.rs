@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod health;
 pub mod reports;
+pub mod plans;
 pub mod session;
 pub mod users;
 
@@ -19,4 +20,5 @@ pub fn v1() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(audit::router())
         .merge(reports::router())
+        .merge(plans::router())
 }

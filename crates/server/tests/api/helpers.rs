@@ -28,6 +28,7 @@ pub fn test_config() -> ServerConfig {
         cookie_secure: false,
         body_limit: 16 * 1024,
         buckets: recoup_core::delinquency::BucketScheme::default(),
+        ..ServerConfig::default()
     }
 }
 

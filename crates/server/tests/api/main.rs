@@ -4,8 +4,10 @@
 
 mod audit;
 mod bad_input;
+mod book;
 mod helpers;
 mod operations;
 mod reports;
+mod plans;
 mod session;
 mod users;

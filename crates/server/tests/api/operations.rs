@@ -115,6 +115,11 @@ async fn the_openapi_document_lists_every_route_and_the_docs_page_is_served() {
         "GET /api/v1/reports/roll-rates",
         "GET /api/v1/reports/strategy",
         "GET /api/v1/reports/compliance",
+        "POST /api/v1/cases/{id}/plans",
+        "POST /api/v1/cases/{id}/waivers",
+        "GET /api/v1/approvals",
+        "POST /api/v1/approvals/{id}/approve",
+        "POST /api/v1/approvals/{id}/reject",
     ]
     .into_iter()
     .map(str::to_string)
