@@ -55,6 +55,8 @@ impl recoup_server::Clock for SystemClock {
 pub struct Collections {
     /// A strategy file; `None` is the shipped `strategies/cn-default.toml`.
     pub strategy: Option<std::path::PathBuf>,
+    /// A contact template file; `None` is the shipped `strategies/templates/zh-CN.toml`.
+    pub templates: Option<std::path::PathBuf>,
     /// A shipped profile name (`cn`, `us-regf`) or a profile file.
     pub profile: String,
     /// Days before a due date that a reminder case opens.
@@ -65,6 +67,7 @@ impl Default for Collections {
     fn default() -> Collections {
         Collections {
             strategy: None,
+            templates: None,
             profile: "cn".into(),
             pre_due_days: 5,
         }
@@ -106,6 +109,7 @@ struct RawServer {
 #[serde(deny_unknown_fields)]
 struct RawCollections {
     strategy: Option<std::path::PathBuf>,
+    templates: Option<std::path::PathBuf>,
     profile: Option<String>,
     pre_due_days: Option<u32>,
 }
@@ -224,6 +228,7 @@ impl Settings {
         let defaults = Collections::default();
         let collections = Collections {
             strategy: raw_collections.strategy,
+            templates: raw_collections.templates,
             profile: raw_collections.profile.unwrap_or(defaults.profile),
             pre_due_days: raw_collections
                 .pre_due_days

@@ -11,7 +11,9 @@ pub mod inspect;
 pub mod lexicon;
 pub mod normalize;
 pub mod report;
+pub mod templates;
 
 pub use inspect::{Hit, Inspector, TemplateRefused, Verdict};
 pub use lexicon::{Category, Lexicon, LexiconError, LexiconErrorKind, LexiconErrors, Tier};
 pub use report::check_report;
+pub use templates::{Template, TemplateBook, TemplateErrors};

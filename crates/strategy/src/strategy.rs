@@ -55,6 +55,15 @@ impl Arm {
         self.description.as_deref()
     }
 
+    /// Every template id the arm's treatments use, each once, in order.
+    pub fn templates(&self) -> std::collections::BTreeSet<&str> {
+        self.by_stage
+            .iter()
+            .flatten()
+            .map(|t| &*t.template)
+            .collect()
+    }
+
     /// How many treatments the arm can plan in a stage.
     pub fn treatment_count(&self, stage: Stage) -> usize {
         self.by_stage[stage_index(stage)].len()

@@ -30,7 +30,13 @@ pub async fn run(
     let options = EodOptions {
         chunk_size: args.chunk_size.max(1),
     };
-    let (strategy, guard) = crate::commands::plan::load(settings)?;
+    let (strategy, guard) = match crate::commands::plan::load(settings) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return Ok(ExitCode::from(1));
+        }
+    };
     let pre_due_days = settings.collections.pre_due_days;
     let started = Instant::now();
     // A date closed by a run that died before planning it is planned first, on its own state.

@@ -29,6 +29,23 @@ pub fn load(settings: &Settings) -> anyhow::Result<(Strategy, Guard)> {
                 .map_err(|errors| anyhow::anyhow!("{errors}"))?
         }
     };
+    let templates = load_templates(settings)?;
+    let mut unusable = Vec::new();
+    for arm in strategy.arms() {
+        for id in templates.missing(arm.templates()) {
+            unusable.push(format!(
+                "arm `{}`: template `{id}` is not in the template file",
+                arm.name()
+            ));
+        }
+    }
+    if !unusable.is_empty() {
+        anyhow::bail!(
+            "strategy `{}` cannot be used:\n{}",
+            strategy.name(),
+            unusable.join("\n")
+        );
+    }
     let name = &settings.collections.profile;
     let profile = match Profile::builtin(name) {
         Ok(profile) => profile,
@@ -36,6 +53,26 @@ pub fn load(settings: &Settings) -> anyhow::Result<(Strategy, Guard)> {
             .with_context(|| format!("compliance profile {name}"))?,
     };
     Ok((strategy, Guard::new(profile)))
+}
+
+/// The contact templates (`[collections] templates`, or the shipped zh-CN file), each vetted by
+/// language QA: a template with a block-tier term makes the file unusable, so it can never be
+/// planned or sent.
+pub fn load_templates(settings: &Settings) -> anyhow::Result<recoup_qa::TemplateBook> {
+    let inspector = recoup_qa::Inspector::shipped().context("the shipped QA lexicons")?;
+    let (name, text) = match &settings.collections.templates {
+        None => (
+            "strategies/templates/zh-CN.toml".to_string(),
+            recoup_qa::templates::SHIPPED_ZH_CN.to_string(),
+        ),
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read template file {}", path.display()))?,
+        ),
+    };
+    recoup_qa::TemplateBook::parse(&name, &text, &inspector)
+        .map_err(|errors| anyhow::anyhow!("{errors}"))
 }
 
 pub async fn run(

@@ -91,9 +91,43 @@ fn check(path: &Path) -> anyhow::Result<ExitCode> {
                     arm.share()
                 ));
             }
+            // Every template the strategy names must exist and pass language QA.
+            let inspector = recoup_qa::Inspector::shipped().context("the shipped QA lexicons")?;
+            let mut missing = Vec::new();
+            for (file, text) in [
+                (
+                    "strategies/templates/zh-CN.toml",
+                    recoup_qa::templates::SHIPPED_ZH_CN,
+                ),
+                (
+                    "strategies/templates/en.toml",
+                    recoup_qa::templates::SHIPPED_EN,
+                ),
+            ] {
+                let book = recoup_qa::TemplateBook::parse(file, text, &inspector)
+                    .map_err(|errors| anyhow::anyhow!("{errors}"))?;
+                for arm in strategy.arms() {
+                    for id in book.missing(arm.templates()) {
+                        missing.push(format!("{name}: template `{id}` is not in {file}"));
+                    }
+                }
+                let used: std::collections::BTreeSet<&str> =
+                    strategy.arms().iter().flat_map(|a| a.templates()).collect();
+                out.push_str(&format!(
+                    "  templates: {} used, {} in {file}\n",
+                    used.len(),
+                    book.len()
+                ));
+            }
             std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes())
                 .context("cannot write to standard output")?;
-            Ok(ExitCode::SUCCESS)
+            if missing.is_empty() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                missing.dedup();
+                eprintln!("{}", missing.join("\n"));
+                Ok(ExitCode::from(1))
+            }
         }
         Err(errors) => {
             eprintln!("{errors}");

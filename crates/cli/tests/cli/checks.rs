@@ -181,3 +181,51 @@ fn strategy_simulate_names_the_line_of_a_broken_file() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn a_strategy_naming_a_missing_template_fails_its_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(
+        &file,
+        "name = \"s\"\n[[stage_rule]]\nstage = \"early\"\nwhen = \"dpd >= 1\"\n\
+         [[treatment]]\nid = \"t\"\nstages = [\"early\"]\nwhen = \"true\"\nchannel = \"sms\"\n\
+         template = \"no_such_template\"\nqueue = \"q\"\npriority = 1\n",
+    )
+    .unwrap();
+    let out = recoup(dir.path(), &["strategy", "check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("template `no_such_template` is not in strategies/templates/zh-CN.toml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_template_with_a_block_tier_term_stops_planning() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped =
+        std::fs::read_to_string(workspace_file("strategies/templates/zh-CN.toml")).unwrap();
+    let threatening = shipped.replacen("请您尽快安排还款", "再不还钱就通知你单位和家人", 1);
+    assert_ne!(threatening, shipped);
+    let templates = dir.path().join("templates.toml");
+    std::fs::write(&templates, threatening).unwrap();
+    std::fs::write(
+        dir.path().join("recoup.toml"),
+        format!("[collections]\ntemplates = \"{}\"\n", templates.display()),
+    )
+    .unwrap();
+    let tape = workspace_file("examples/loan-tape.csv");
+    assert!(
+        recoup(dir.path(), &["import", "loans", tape.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let out = recoup(dir.path(), &["eod", "--date", "2025-03-01"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let said = stderr(&out);
+    assert!(said.contains("cannot be used: block-tier term"), "{said}");
+    assert!(said.contains("templates.toml"), "{said}");
+}

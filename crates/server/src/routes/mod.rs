@@ -4,8 +4,8 @@
 
 pub mod audit;
 pub mod health;
-pub mod reports;
 pub mod plans;
+pub mod reports;
 pub mod session;
 pub mod users;
 

@@ -7,7 +7,7 @@ mod bad_input;
 mod book;
 mod helpers;
 mod operations;
-mod reports;
 mod plans;
+mod reports;
 mod session;
 mod users;

@@ -99,11 +99,17 @@ async fn reports_show_what_end_of_day_and_planning_stored() {
         };
 
         let dates = get("/api/v1/reports/dates").await;
-        assert_eq!(dates["first"], "2026-10-30", "an unfinished run is not closed");
+        assert_eq!(
+            dates["first"], "2026-10-30",
+            "an unfinished run is not closed"
+        );
         assert_eq!(dates["last"], "2026-10-31");
 
         let portfolio = get("/api/v1/reports/portfolio").await;
-        assert_eq!(portfolio["date"], "2026-10-31", "the last closed date by default");
+        assert_eq!(
+            portfolio["date"], "2026-10-31",
+            "the last closed date by default"
+        );
         assert_eq!(portfolio["loans"], 100);
         assert_eq!(portfolio["principal_fen"], 1_000_000_000_i64);
         assert_eq!(portfolio["npl_from"], "M3");
@@ -143,7 +149,10 @@ async fn reports_show_what_end_of_day_and_planning_stored() {
         );
 
         let strategy = get("/api/v1/reports/strategy").await;
-        assert_eq!(strategy["from"], "2026-10-30", "a week back, clamped to the first date");
+        assert_eq!(
+            strategy["from"], "2026-10-30",
+            "a week back, clamped to the first date"
+        );
         assert_eq!(strategy["to"], "2026-10-31");
         let arms = strategy["arms"].as_array().unwrap();
         assert_eq!(arms.len(), 2);
@@ -157,7 +166,10 @@ async fn reports_show_what_end_of_day_and_planning_stored() {
 
         let compliance = get("/api/v1/reports/compliance?from=2026-10-31&to=2026-10-31").await;
         assert_eq!(compliance["permitted"], 2);
-        assert_eq!(compliance["blocked"], 1, "internal actions are not contacts");
+        assert_eq!(
+            compliance["blocked"], 1,
+            "internal actions are not contacts"
+        );
         let blocked: Vec<&Value> = compliance["lines"]
             .as_array()
             .unwrap()
@@ -189,19 +201,84 @@ async fn bad_report_parameters_are_refused_naming_the_field() {
 
         seed_reports(&app).await;
         let cases = [
-            ("malformed date", "/api/v1/reports/portfolio?date=2026-13-01", 400, "date"),
-            ("date without zero padding", "/api/v1/reports/portfolio?date=2026-10-1", 400, "date"),
-            ("date not closed", "/api/v1/reports/portfolio?date=2026-11-01", 422, "date"),
-            ("date before the book", "/api/v1/reports/portfolio?date=2020-01-01", 422, "date"),
-            ("unknown parameter", "/api/v1/reports/portfolio?day=2026-10-31", 400, "day"),
-            ("repeated parameter", "/api/v1/reports/portfolio?date=2026-10-31&date=2026-10-30", 400, "date"),
-            ("malformed month", "/api/v1/reports/roll-rates?month=2026-1", 400, "month"),
-            ("month with a day", "/api/v1/reports/roll-rates?month=2026-10-31", 400, "month"),
-            ("month without snapshots", "/api/v1/reports/roll-rates?month=2026-06", 422, "month"),
-            ("from after to", "/api/v1/reports/strategy?from=2026-10-31&to=2026-10-30", 422, "from"),
-            ("malformed to", "/api/v1/reports/strategy?to=yesterday", 400, "to"),
-            ("to not closed", "/api/v1/reports/compliance?to=2026-12-31", 422, "to"),
-            ("malformed from", "/api/v1/reports/compliance?from=31/10/2026", 400, "from"),
+            (
+                "malformed date",
+                "/api/v1/reports/portfolio?date=2026-13-01",
+                400,
+                "date",
+            ),
+            (
+                "date without zero padding",
+                "/api/v1/reports/portfolio?date=2026-10-1",
+                400,
+                "date",
+            ),
+            (
+                "date not closed",
+                "/api/v1/reports/portfolio?date=2026-11-01",
+                422,
+                "date",
+            ),
+            (
+                "date before the book",
+                "/api/v1/reports/portfolio?date=2020-01-01",
+                422,
+                "date",
+            ),
+            (
+                "unknown parameter",
+                "/api/v1/reports/portfolio?day=2026-10-31",
+                400,
+                "day",
+            ),
+            (
+                "repeated parameter",
+                "/api/v1/reports/portfolio?date=2026-10-31&date=2026-10-30",
+                400,
+                "date",
+            ),
+            (
+                "malformed month",
+                "/api/v1/reports/roll-rates?month=2026-1",
+                400,
+                "month",
+            ),
+            (
+                "month with a day",
+                "/api/v1/reports/roll-rates?month=2026-10-31",
+                400,
+                "month",
+            ),
+            (
+                "month without snapshots",
+                "/api/v1/reports/roll-rates?month=2026-06",
+                422,
+                "month",
+            ),
+            (
+                "from after to",
+                "/api/v1/reports/strategy?from=2026-10-31&to=2026-10-30",
+                422,
+                "from",
+            ),
+            (
+                "malformed to",
+                "/api/v1/reports/strategy?to=yesterday",
+                400,
+                "to",
+            ),
+            (
+                "to not closed",
+                "/api/v1/reports/compliance?to=2026-12-31",
+                422,
+                "to",
+            ),
+            (
+                "malformed from",
+                "/api/v1/reports/compliance?from=31/10/2026",
+                400,
+                "from",
+            ),
         ];
         for (description, path, status, field) in cases {
             let (got, body) = status_and_json(app.get(path, &admin).await).await;
@@ -223,7 +300,10 @@ async fn the_web_ui_is_served_at_the_root_with_a_fallback_for_its_routes() {
             let response = client.get(app.url(path)).send().await.unwrap();
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             let content_type = response.headers()["content-type"].to_str().unwrap();
-            assert!(content_type.starts_with("text/html"), "{path}: {content_type}");
+            assert!(
+                content_type.starts_with("text/html"),
+                "{path}: {content_type}"
+            );
             assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
             assert!(response.text().await.unwrap().contains("<html"), "{path}");
         }
