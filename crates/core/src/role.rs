@@ -39,6 +39,16 @@ pub enum Permission {
     ManageUsers,
     /// Read the audit trail and verify its hash chain.
     ReadAudit,
+    /// See the work queue and open case files (always limited to the cases the user's scope
+    /// covers; see `recoup_store::Access`).
+    ViewCases,
+    /// Work a case: log contacts, take promises to pay, write notes.
+    WorkCases,
+    /// Reveal a case's unmasked personal data, with a reason, journaled. This is the default
+    /// set; `[cases] reveal_roles` in recoup.toml can narrow or widen it.
+    RevealPii,
+    /// Reassign cases in bulk.
+    AssignCases,
 }
 
 /// The text does not name a role; the message lists the codes that do.
@@ -116,6 +126,21 @@ impl Role {
         match permission {
             Permission::ManageUsers => matches!(self, Role::Admin),
             Permission::ReadAudit => matches!(self, Role::Admin | Role::Compliance),
+            Permission::ViewCases => true,
+            Permission::WorkCases => matches!(
+                self,
+                Role::Manager
+                    | Role::Collector
+                    | Role::FieldAgent
+                    | Role::Legal
+                    | Role::Recovery
+                    | Role::Agency
+            ),
+            Permission::RevealPii => matches!(
+                self,
+                Role::Manager | Role::Collector | Role::FieldAgent | Role::Legal | Role::Recovery
+            ),
+            Permission::AssignCases => matches!(self, Role::Manager),
         }
     }
 }
@@ -128,13 +153,24 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, for matrix tests and docs.
-    pub const ALL: [Permission; 2] = [Permission::ManageUsers, Permission::ReadAudit];
+    pub const ALL: [Permission; 6] = [
+        Permission::ManageUsers,
+        Permission::ReadAudit,
+        Permission::ViewCases,
+        Permission::WorkCases,
+        Permission::RevealPii,
+        Permission::AssignCases,
+    ];
 
     /// A short code for error messages and logs.
     pub fn code(self) -> &'static str {
         match self {
             Permission::ManageUsers => "manage_users",
             Permission::ReadAudit => "read_audit",
+            Permission::ViewCases => "view_cases",
+            Permission::WorkCases => "work_cases",
+            Permission::RevealPii => "reveal_pii",
+            Permission::AssignCases => "assign_cases",
         }
     }
 }
@@ -172,5 +208,17 @@ mod tests {
             .filter(|r| r.allows(Permission::ReadAudit))
             .collect();
         assert_eq!(auditors, vec![Role::Admin, Role::Compliance]);
+    }
+
+    #[test]
+    fn agencies_never_reveal_and_only_managers_reassign() {
+        assert!(!Role::Agency.allows(Permission::RevealPii));
+        assert!(!Role::Compliance.allows(Permission::WorkCases));
+        let assigners: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::AssignCases))
+            .collect();
+        assert_eq!(assigners, vec![Role::Manager]);
+        assert!(Role::ALL.iter().all(|r| r.allows(Permission::ViewCases)));
     }
 }

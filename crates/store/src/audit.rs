@@ -35,6 +35,10 @@ pub enum AuditAction {
     Logout,
     /// A user was created; the detail holds role, display name and agency (never the password).
     UserCreated,
+    /// A manager reassigned cases; the subject is the new assignee, the detail the count and ids.
+    CasesReassigned,
+    /// Someone saw a case's unmasked personal data; the detail holds the reason given.
+    PiiRevealed,
 }
 
 impl AuditAction {
@@ -45,6 +49,8 @@ impl AuditAction {
             AuditAction::AccountLocked => "account_locked",
             AuditAction::Logout => "logout",
             AuditAction::UserCreated => "user_created",
+            AuditAction::CasesReassigned => "cases_reassigned",
+            AuditAction::PiiRevealed => "pii_revealed",
         }
     }
 }
