@@ -24,6 +24,7 @@ use crate::error::ErrorBody;
         (name = "session", description = "Signing in and out"),
         (name = "users", description = "Users and roles (administrators)"),
         (name = "audit", description = "The hash-chained audit trail (administrators, compliance)"),
+        (name = "cases", description = "The work queue, case files, contacts, promises, notes, reveal and reassignment"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -3,6 +3,7 @@
 //! under `/api/v1`.
 
 pub mod audit;
+pub mod cases;
 pub mod health;
 pub mod session;
 pub mod users;
@@ -17,4 +18,5 @@ pub fn v1() -> OpenApiRouter<AppState> {
         .merge(session::router())
         .merge(users::router())
         .merge(audit::router())
+        .merge(cases::router())
 }

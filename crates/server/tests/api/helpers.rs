@@ -27,6 +27,7 @@ pub fn test_config() -> ServerConfig {
         },
         cookie_secure: false,
         body_limit: 16 * 1024,
+        cases: recoup_server::CaseSettings::default(),
     }
 }
 
