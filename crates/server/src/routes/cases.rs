@@ -68,6 +68,14 @@ fn case_id(text: &str) -> Result<i64, AppError> {
     }
 }
 
+/// Refuses text with a NUL character (PostgreSQL cannot store one) as a 422 naming the field.
+fn no_nul(field: &str, text: &str) -> Result<(), AppError> {
+    if text.contains('\0') {
+        return Err(AppError::invalid(field, "must not contain NUL characters"));
+    }
+    Ok(())
+}
+
 fn bad_query(field: &str, message: impl Into<String>) -> AppError {
     AppError::BadRequest {
         code: "invalid_query",
@@ -176,7 +184,10 @@ pub async fn queue(
 ) -> ApiResult<Json<QueuePageView>> {
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(bad_query("limit", format!("limit must be 1 to 200, got {limit}")));
+        return Err(bad_query(
+            "limit",
+            format!("limit must be 1 to 200, got {limit}"),
+        ));
     }
     let offset = query.offset.unwrap_or(0);
     if !(0..=1_000_000).contains(&offset) {
@@ -198,8 +209,11 @@ pub async fn queue(
     ] {
         if let Some(value) = value {
             let n = value.chars().count();
-            if n == 0 || n > 64 {
-                return Err(bad_query(field, format!("{field} must be 1 to 64 characters")));
+            if n == 0 || n > 64 || value.contains('\0') {
+                return Err(bad_query(
+                    field,
+                    format!("{field} must be 1 to 64 characters"),
+                ));
             }
         }
     }
@@ -214,7 +228,10 @@ pub async fn queue(
         stage: query.stage,
         bucket: query.bucket,
         assignee: query.assignee,
-        search: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
+        search: query
+            .q
+            .map(|q| q.trim().to_string())
+            .filter(|q| !q.is_empty()),
         include_closed: query.include_closed.unwrap_or(false),
         limit,
         offset,
@@ -660,6 +677,7 @@ pub async fn reveal(
             permission: recoup_core::role::Permission::RevealPii.code(),
         });
     }
+    no_nul("reason", &body.reason)?;
     let reason = body.reason.trim();
     let n = reason.chars().count();
     let min = state.config.cases.reveal_reason_min_chars;
@@ -735,10 +753,12 @@ impl TryFrom<LogContactRequest> for NewContact {
     type Error = AppError;
 
     fn try_from(body: LogContactRequest) -> Result<NewContact, AppError> {
-        let channel: Channel = body
-            .channel
-            .parse()
-            .map_err(|e: recoup_core::loan::UnknownName| AppError::invalid("channel", e.to_string()))?;
+        let channel: Channel =
+            body.channel
+                .parse()
+                .map_err(|e: recoup_core::loan::UnknownName| {
+                    AppError::invalid("channel", e.to_string())
+                })?;
         if !channel.is_contact() {
             return Err(AppError::invalid(
                 "channel",
@@ -766,10 +786,12 @@ impl TryFrom<LogContactRequest> for NewContact {
                 "only for party third_party",
             ));
         }
-        let outcome: ContactOutcome = body
-            .outcome
-            .parse()
-            .map_err(|e: recoup_core::loan::UnknownName| AppError::invalid("outcome", e.to_string()))?;
+        let outcome: ContactOutcome =
+            body.outcome
+                .parse()
+                .map_err(|e: recoup_core::loan::UnknownName| {
+                    AppError::invalid("outcome", e.to_string())
+                })?;
         let delay_reason = body
             .delay_reason
             .as_deref()
@@ -882,10 +904,12 @@ pub async fn add_promise(
             "the amount must be positive fen, at most 10^12",
         ));
     }
-    let due_on: NaiveDate = body
-        .due_on
-        .parse()
-        .map_err(|_| AppError::invalid("due_on", format!("`{}` is not a date (YYYY-MM-DD)", body.due_on)))?;
+    let due_on: NaiveDate = body.due_on.parse().map_err(|_| {
+        AppError::invalid(
+            "due_on",
+            format!("`{}` is not a date (YYYY-MM-DD)", body.due_on),
+        )
+    })?;
     let today = state.today();
     let horizon = state.config.cases.promise_horizon_days;
     if due_on < today {
@@ -972,6 +996,7 @@ fn inspector() -> Result<&'static Inspector, AppError> {
 /// Checks length and language: a block-tier hit is a 422 naming the category and span.
 /// Returns the warn-tier hits.
 fn check_text(state: &AppState, field: &str, text: &str) -> Result<Vec<QaFlag>, AppError> {
+    no_nul(field, text)?;
     let n = text.chars().count();
     let max = state.config.cases.note_max_chars;
     if text.trim().is_empty() || n > max {
@@ -981,10 +1006,7 @@ fn check_text(state: &AppState, field: &str, text: &str) -> Result<Vec<QaFlag>, 
         ));
     }
     let hits = inspector()?.inspect(text);
-    if let Some(block) = hits
-        .iter()
-        .find(|hit| hit.tier == recoup_qa::Tier::Block)
-    {
+    if let Some(block) = hits.iter().find(|hit| hit.tier == recoup_qa::Tier::Block) {
         return Err(AppError::invalid(
             field,
             format!(
@@ -1146,6 +1168,23 @@ pub async fn reassign(
             ))
         }
     };
+    no_nul("to", &body.to)?;
+    if let CaseSelection::Filter {
+        queue,
+        stage,
+        assignee,
+    } = &selection
+    {
+        for (field, value) in [
+            ("filter.queue", queue),
+            ("filter.stage", stage),
+            ("filter.assignee", assignee),
+        ] {
+            if let Some(value) = value {
+                no_nul(field, value)?;
+            }
+        }
+    }
     if body.to.is_empty() || body.to.chars().count() > 64 {
         return Err(AppError::invalid("to", "a username of 1 to 64 characters"));
     }
@@ -1181,6 +1220,9 @@ mod tests {
     #[test]
     fn contact_addresses_are_masked_by_their_kind() {
         assert_eq!(mask_contact_address("13800138000"), "138****8000");
-        assert_eq!(mask_contact_address("北京市朝阳区某路1号"), "北京市朝阳区****");
+        assert_eq!(
+            mask_contact_address("北京市朝阳区某路1号"),
+            "北京市朝阳区****"
+        );
     }
 }

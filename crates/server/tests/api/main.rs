@@ -4,6 +4,7 @@
 
 mod audit;
 mod bad_input;
+mod cases;
 mod helpers;
 mod operations;
 mod session;
