@@ -590,8 +590,8 @@ async fn end_of_day_marks_promises_kept_partly_kept_and_broken() {
         // Borrower 1 pays in full, borrower 2 a part, borrower 3 nothing.
         for (loan, amount) in [(1, 50_000), (2, 20_000)] {
             app.execute(&format!(
-                "INSERT INTO payment (idempotency_key, loan_id, channel, value_date, amount, posted_at) VALUES \
-                 ('p{loan}', {loan}, 'counter', '{due}', {amount}, '2026-11-18T12:00:00.000Z')"
+                "INSERT INTO payment (id, idempotency_key, loan_id, channel, value_date, amount, posted_at) VALUES \
+                 ({loan}, 'p{loan}', {loan}, 'counter', '{due}', {amount}, '2026-11-18T12:00:00.000Z')"
             ))
             .await;
         }
