@@ -154,8 +154,14 @@ mod tests {
             assert_eq!(outcome.code().parse::<ContactOutcome>(), Ok(outcome));
         }
         assert_eq!(ContactOutcome::NoAnswer.result(), ContactResult::Attempted);
-        assert_eq!(ContactOutcome::InvalidNumber.result(), ContactResult::Failed);
-        assert_eq!(ContactOutcome::ThirdParty.result(), ContactResult::Connected);
+        assert_eq!(
+            ContactOutcome::InvalidNumber.result(),
+            ContactResult::Failed
+        );
+        assert_eq!(
+            ContactOutcome::ThirdParty.result(),
+            ContactResult::Connected
+        );
         assert!(!ContactOutcome::ThirdParty.is_right_party());
         assert!(ContactOutcome::PromiseToPay.is_right_party());
         assert!("RPC".parse::<ContactOutcome>().is_err());
@@ -164,8 +170,17 @@ mod tests {
     #[test]
     fn promises_settle_by_what_was_paid() {
         let promised = Fen::new(10_000);
-        assert_eq!(PromiseStatus::settle(promised, Fen::new(10_000)), PromiseStatus::Kept);
-        assert_eq!(PromiseStatus::settle(promised, Fen::new(1)), PromiseStatus::PartlyKept);
-        assert_eq!(PromiseStatus::settle(promised, Fen::ZERO), PromiseStatus::Broken);
+        assert_eq!(
+            PromiseStatus::settle(promised, Fen::new(10_000)),
+            PromiseStatus::Kept
+        );
+        assert_eq!(
+            PromiseStatus::settle(promised, Fen::new(1)),
+            PromiseStatus::PartlyKept
+        );
+        assert_eq!(
+            PromiseStatus::settle(promised, Fen::ZERO),
+            PromiseStatus::Broken
+        );
     }
 }

@@ -81,17 +81,32 @@ impl Default for AssignmentPolicy {
         .map(|(queue, role)| (queue.to_string(), role))
         .collect();
         let regions = [
-            ("华北", &["北京市", "天津市", "石家庄市", "太原市", "呼和浩特市"][..]),
+            (
+                "华北",
+                &["北京市", "天津市", "石家庄市", "太原市", "呼和浩特市"][..],
+            ),
             ("东北", &["沈阳市", "大连市", "长春市", "哈尔滨市"][..]),
             (
                 "华东",
                 &[
-                    "上海市", "南京市", "苏州市", "杭州市", "宁波市", "合肥市", "福州市",
-                    "厦门市", "南昌市", "济南市", "青岛市",
+                    "上海市",
+                    "南京市",
+                    "苏州市",
+                    "杭州市",
+                    "宁波市",
+                    "合肥市",
+                    "福州市",
+                    "厦门市",
+                    "南昌市",
+                    "济南市",
+                    "青岛市",
                 ][..],
             ),
             ("华中", &["郑州市", "武汉市", "长沙市"][..]),
-            ("华南", &["广州市", "深圳市", "东莞市", "佛山市", "南宁市", "海口市"][..]),
+            (
+                "华南",
+                &["广州市", "深圳市", "东莞市", "佛山市", "南宁市", "海口市"][..],
+            ),
             ("西南", &["成都市", "重庆市", "贵阳市", "昆明市"][..]),
             ("西北", &["西安市", "兰州市", "乌鲁木齐市"][..]),
         ]
@@ -161,6 +176,9 @@ pub enum CaseSelection {
     },
 }
 
+/// One change of assignee: case, previous assignee, new assignee, agency placement, queue.
+type Change = (i64, Option<String>, Option<String>, Option<String>, String);
+
 struct Candidate {
     username: String,
     role: Role,
@@ -219,8 +237,7 @@ impl Store {
         .await?;
         let mut outcome = AssignmentOutcome::default();
         let mut cursors: HashMap<Role, usize> = HashMap::new();
-        let mut changes: Vec<(i64, Option<String>, Option<String>, Option<String>, String)> =
-            Vec::new();
+        let mut changes: Vec<Change> = Vec::new();
         for row in cases {
             let borrower_id: i64 = row.try_get(0)?;
             let queue: Option<String> = row.try_get(1)?;
@@ -236,14 +253,13 @@ impl Store {
             };
             let queue = queue.unwrap_or_default();
             let of_role: Vec<&Candidate> = candidates.iter().filter(|c| c.role == role).collect();
-            if policy.sticky {
-                if of_role
+            if policy.sticky
+                && of_role
                     .iter()
                     .any(|c| Some(&c.username) == current.as_ref())
-                {
-                    outcome.kept += 1;
-                    continue;
-                }
+            {
+                outcome.kept += 1;
+                continue;
             }
             let mut pool = of_role;
             if policy.by_skill {
@@ -271,8 +287,11 @@ impl Store {
                 } else {
                     // Users without a region serve everywhere; prefer them to someone else's
                     // region when nobody local exists.
-                    let anywhere: Vec<&Candidate> =
-                        pool.iter().copied().filter(|c| c.region.is_none()).collect();
+                    let anywhere: Vec<&Candidate> = pool
+                        .iter()
+                        .copied()
+                        .filter(|c| c.region.is_none())
+                        .collect();
                     if !anywhere.is_empty() {
                         pool = anywhere;
                     }
@@ -402,7 +421,8 @@ impl Store {
                 let mut sql = "SELECT borrower_id, assignee, queue FROM collection_case WHERE status = 'open'"
                     .to_string();
                 let mut binds = Vec::new();
-                for (column, value) in [("queue", queue), ("stage", stage), ("assignee", assignee)] {
+                for (column, value) in [("queue", queue), ("stage", stage), ("assignee", assignee)]
+                {
                     if let Some(value) = value {
                         sql.push_str(&format!(" AND {column} = ?"));
                         binds.push(value.clone());

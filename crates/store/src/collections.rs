@@ -155,8 +155,7 @@ impl Store {
         }
         let mut cases: HashMap<i64, CaseRecord> = HashMap::new();
         // What collectors recorded on the case (reason for the delay, temperament).
-        let mut recorded: HashMap<i64, (Option<DelayReason>, Option<Temperament>)> =
-            HashMap::new();
+        let mut recorded: HashMap<i64, (Option<DelayReason>, Option<Temperament>)> = HashMap::new();
         let mut segments_before: HashMap<i64, Segments> = HashMap::new();
         let mut planned: Vec<i64> = Vec::new();
         for row in query.fetch_all(&mut *tx).await? {
