@@ -19,6 +19,8 @@ pub struct Settings {
     pub policy: LedgerPolicy,
     pub collections: Collections,
     pub server: ServerSettings,
+    /// `[assignment]`: who works which queue and how cases are handed out.
+    pub assignment: recoup_store::AssignmentPolicy,
 }
 
 /// The `[server]` table: where `recoup serve` listens and how sessions and lockout behave.
@@ -84,6 +86,8 @@ struct RawSettings {
     /// Role code → largest amount forgiven it may approve, yuan, or "unlimited".
     approvals: Option<std::collections::BTreeMap<String, String>>,
     plans: Option<RawPlans>,
+    assignment: Option<RawAssignment>,
+    cases: Option<RawCases>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -91,6 +95,28 @@ struct RawSettings {
 struct RawPlans {
     broken_after_days: Option<u32>,
     on_broken: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAssignment {
+    rule: Option<String>,
+    by_region: Option<bool>,
+    by_skill: Option<bool>,
+    sticky: Option<bool>,
+    /// Queue (or `prefix*`) → role code; merged over the defaults (role `none` removes one).
+    queues: Option<std::collections::BTreeMap<String, String>>,
+    /// Region → city names; replaces the default regions when given.
+    regions: Option<std::collections::BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCases {
+    reveal_roles: Option<Vec<String>>,
+    reveal_reason_min_chars: Option<u32>,
+    promise_horizon_days: Option<u32>,
+    note_max_chars: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -243,11 +269,14 @@ impl Settings {
         let mut server = parse_server(raw.server.unwrap_or_default())?;
         server.config.plans = parse_plans(raw.approvals, raw.plans.unwrap_or_default())?;
         server.config.buckets = policy.buckets.clone();
+        server.config.cases = parse_cases(raw.cases.unwrap_or_default(), timezone)?;
+        let assignment = parse_assignment(raw.assignment.unwrap_or_default())?;
         Ok(Settings {
             timezone,
             policy,
             collections,
             server,
+            assignment,
         })
     }
 
@@ -356,6 +385,67 @@ fn parse_plans(
     Ok(settings)
 }
 
+fn parse_assignment(raw: RawAssignment) -> anyhow::Result<recoup_store::AssignmentPolicy> {
+    use recoup_store::{AssignmentPolicy, AssignmentRule};
+    let mut policy = AssignmentPolicy::default();
+    if let Some(rule) = raw.rule {
+        policy.rule = AssignmentRule::parse(&rule).ok_or_else(|| {
+            anyhow::anyhow!("assignment.rule: `{rule}` is not round_robin or least_loaded")
+        })?;
+    }
+    policy.by_region = raw.by_region.unwrap_or(policy.by_region);
+    policy.by_skill = raw.by_skill.unwrap_or(policy.by_skill);
+    policy.sticky = raw.sticky.unwrap_or(policy.sticky);
+    for (queue, role) in raw.queues.unwrap_or_default() {
+        if role == "none" {
+            policy.queue_roles.remove(&queue);
+            continue;
+        }
+        let role = recoup_core::role::Role::parse(&role)
+            .map_err(|e| anyhow::anyhow!("assignment.queues.{queue}: {e}"))?;
+        policy.queue_roles.insert(queue, role);
+    }
+    if let Some(regions) = raw.regions {
+        policy.regions = regions;
+    }
+    Ok(policy)
+}
+
+fn parse_cases(raw: RawCases, timezone: Tz) -> anyhow::Result<recoup_server::CaseSettings> {
+    let mut cases = recoup_server::CaseSettings {
+        timezone,
+        ..recoup_server::CaseSettings::default()
+    };
+    if let Some(roles) = raw.reveal_roles {
+        cases.reveal_roles = roles
+            .iter()
+            .map(|r| {
+                recoup_core::role::Role::parse(r)
+                    .map_err(|e| anyhow::anyhow!("cases.reveal_roles: {e}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+    }
+    if let Some(n) = raw.reveal_reason_min_chars {
+        if !(1..=200).contains(&n) {
+            bail!("cases.reveal_reason_min_chars: 1 to 200, got {n}");
+        }
+        cases.reveal_reason_min_chars = n as usize;
+    }
+    if let Some(days) = raw.promise_horizon_days {
+        if !(1..=365).contains(&days) {
+            bail!("cases.promise_horizon_days: 1 to 365, got {days}");
+        }
+        cases.promise_horizon_days = days;
+    }
+    if let Some(n) = raw.note_max_chars {
+        if !(1..=20_000).contains(&n) {
+            bail!("cases.note_max_chars: 1 to 20000, got {n}");
+        }
+        cases.note_max_chars = n as usize;
+    }
+    Ok(cases)
+}
+
 /// "1.5" → 15000 basis points of the contract rate.
 fn parse_multiple_bp(text: &str) -> anyhow::Result<u32> {
     let fen = Fen::parse_yuan(text).map_err(|_| {
@@ -373,6 +463,46 @@ fn parse_multiple_bp(text: &str) -> anyhow::Result<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assignment_and_case_settings_are_read_and_checked() {
+        let settings = Settings::parse(
+            r#"
+[assignment]
+rule = "round_robin"
+sticky = false
+queues = { auto_sms = "collector", agency = "none" }
+[cases]
+reveal_roles = ["manager"]
+promise_horizon_days = 14
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            settings.assignment.rule,
+            recoup_store::AssignmentRule::RoundRobin
+        );
+        assert!(!settings.assignment.sticky);
+        assert_eq!(
+            settings.assignment.role_for("auto_sms"),
+            Some(recoup_core::role::Role::Collector)
+        );
+        assert_eq!(settings.assignment.role_for("agency"), None);
+        assert_eq!(
+            settings.server.config.cases.reveal_roles,
+            vec![recoup_core::role::Role::Manager]
+        );
+        assert_eq!(settings.server.config.cases.promise_horizon_days, 14);
+        for bad in [
+            "[assignment]\nrule = \"random\"",
+            "[assignment]\nqueues = { x = \"boss\" }",
+            "[cases]\nreveal_roles = [\"boss\"]",
+            "[cases]\npromise_horizon_days = 0",
+            "[cases]\ncolour = 1",
+        ] {
+            assert!(Settings::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn empty_settings_are_the_chinese_defaults() {

@@ -50,6 +50,16 @@ pub enum Permission {
     SendSms,
     /// Place a call to a case's borrower through the dialer (through the compliance guard).
     PlaceCalls,
+    /// See the work queue and open case files (always limited to the cases the user's scope
+    /// covers; see `recoup_store::Access`).
+    ViewCases,
+    /// Work a case: log contacts, take promises to pay, write notes.
+    WorkCases,
+    /// Reveal a case's unmasked personal data, with a reason, journaled. This is the default
+    /// set; `[cases] reveal_roles` in recoup.toml can narrow or widen it.
+    RevealPii,
+    /// Reassign cases in bulk.
+    AssignCases,
 }
 
 /// The text does not name a role; the message lists the codes that do.
@@ -139,6 +149,21 @@ impl Role {
                 self,
                 Role::Admin | Role::Manager | Role::Collector | Role::Agency
             ),
+            Permission::ViewCases => true,
+            Permission::WorkCases => matches!(
+                self,
+                Role::Manager
+                    | Role::Collector
+                    | Role::FieldAgent
+                    | Role::Legal
+                    | Role::Recovery
+                    | Role::Agency
+            ),
+            Permission::RevealPii => matches!(
+                self,
+                Role::Manager | Role::Collector | Role::FieldAgent | Role::Legal | Role::Recovery
+            ),
+            Permission::AssignCases => matches!(self, Role::Manager),
         }
     }
 }
@@ -151,7 +176,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, for matrix tests and docs.
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 11] = [
         Permission::ManageUsers,
         Permission::ReadAudit,
         Permission::ViewReports,
@@ -159,6 +184,10 @@ impl Permission {
         Permission::ApprovePlans,
         Permission::SendSms,
         Permission::PlaceCalls,
+        Permission::ViewCases,
+        Permission::WorkCases,
+        Permission::RevealPii,
+        Permission::AssignCases,
     ];
 
     /// A short code for error messages and logs.
@@ -171,6 +200,10 @@ impl Permission {
             Permission::ApprovePlans => "approve_plans",
             Permission::SendSms => "send_sms",
             Permission::PlaceCalls => "place_calls",
+            Permission::ViewCases => "view_cases",
+            Permission::WorkCases => "work_cases",
+            Permission::RevealPii => "reveal_pii",
+            Permission::AssignCases => "assign_cases",
         }
     }
 }
@@ -217,5 +250,17 @@ mod tests {
             .filter(|r| r.allows(Permission::ViewReports))
             .collect();
         assert_eq!(readers, vec![Role::Admin, Role::Manager, Role::Compliance]);
+    }
+
+    #[test]
+    fn agencies_never_reveal_and_only_managers_reassign() {
+        assert!(!Role::Agency.allows(Permission::RevealPii));
+        assert!(!Role::Compliance.allows(Permission::WorkCases));
+        let assigners: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::AssignCases))
+            .collect();
+        assert_eq!(assigners, vec![Role::Manager]);
+        assert!(Role::ALL.iter().all(|r| r.allows(Permission::ViewCases)));
     }
 }

@@ -159,6 +159,27 @@ pub mod perm {
     impl RequiredPermission for PlaceCalls {
         const PERMISSION: Permission = Permission::PlaceCalls;
     }
+
+    /// Holders of [`Permission::ViewCases`].
+    #[derive(Debug)]
+    pub struct ViewCases;
+    impl RequiredPermission for ViewCases {
+        const PERMISSION: Permission = Permission::ViewCases;
+    }
+
+    /// Holders of [`Permission::WorkCases`].
+    #[derive(Debug)]
+    pub struct WorkCases;
+    impl RequiredPermission for WorkCases {
+        const PERMISSION: Permission = Permission::WorkCases;
+    }
+
+    /// Holders of [`Permission::AssignCases`].
+    #[derive(Debug)]
+    pub struct AssignCases;
+    impl RequiredPermission for AssignCases {
+        const PERMISSION: Permission = Permission::AssignCases;
+    }
 }
 
 /// A signed-in user whose role holds `P::PERMISSION`; 401 without a session, 403 without the

@@ -27,6 +27,7 @@ pub mod auth;
 mod clock;
 mod error;
 pub mod extract;
+pub mod mask;
 mod metrics;
 mod openapi;
 pub mod routes;
@@ -50,7 +51,7 @@ use utoipa_axum::routes;
 pub use clock::{Clock, ManualClock};
 pub use error::{ApiResult, AppError, ErrorBody};
 pub use openapi::ApiDoc;
-pub use state::{AppState, ServerConfig};
+pub use state::{AppState, CaseSettings, ServerConfig};
 
 /// The default listen address: loopback only, so a fresh install is not exposed by accident.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";

@@ -25,6 +25,7 @@ use crate::error::ErrorBody;
         (name = "users", description = "Users and roles (administrators)"),
         (name = "audit", description = "The hash-chained audit trail (administrators, compliance)"),
         (name = "reports", description = "Portfolio, roll rates, strategy and compliance reports (administrators, managers, compliance)"),
+        (name = "cases", description = "The work queue, case files, contacts, promises, notes, reveal and reassignment"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

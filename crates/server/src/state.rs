@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use recoup_core::auth::AuthPolicy;
 use recoup_core::delinquency::BucketScheme;
+use recoup_core::role::{Permission, Role};
 use recoup_store::{PlanSettings, Store};
 
 use crate::clock::Clock;
@@ -25,6 +26,40 @@ pub struct ServerConfig {
     /// The aging buckets the book was closed with (`[ledger] buckets`): for the reports and to
     /// write a restructured loan's bucket label.
     pub buckets: BucketScheme,
+    /// Case work: who may reveal personal data, promise and note limits.
+    pub cases: CaseSettings,
+}
+
+/// The `[cases]` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSettings {
+    /// Roles that may reveal unmasked personal data of the cases they can see. Default: the
+    /// roles holding [`Permission::RevealPii`] (manager, collector, field agent, legal,
+    /// recovery; never agency).
+    pub reveal_roles: Vec<Role>,
+    /// Shortest reason a reveal accepts, in characters.
+    pub reveal_reason_min_chars: usize,
+    /// Latest due date a promise to pay may have, in days after today.
+    pub promise_horizon_days: u32,
+    /// Longest note, in characters.
+    pub note_max_chars: usize,
+    /// The lender's time zone: "today" for promises and reassignment events.
+    pub timezone: chrono_tz::Tz,
+}
+
+impl Default for CaseSettings {
+    fn default() -> CaseSettings {
+        CaseSettings {
+            reveal_roles: Role::ALL
+                .into_iter()
+                .filter(|role| role.allows(Permission::RevealPii))
+                .collect(),
+            reveal_reason_min_chars: 10,
+            promise_horizon_days: 30,
+            note_max_chars: 4000,
+            timezone: chrono_tz::Asia::Shanghai,
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -35,6 +70,7 @@ impl Default for ServerConfig {
             body_limit: 64 * 1024,
             plans: PlanSettings::default(),
             buckets: BucketScheme::default(),
+            cases: CaseSettings::default(),
         }
     }
 }
@@ -61,5 +97,12 @@ impl AppState {
     /// Now, by the injected clock.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Today in the lender's time zone, by the injected clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now()
+            .with_timezone(&self.config.cases.timezone)
+            .date_naive()
     }
 }

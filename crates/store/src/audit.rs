@@ -47,6 +47,10 @@ pub enum AuditAction {
     SmsSent,
     /// A call was handed to the dialer under a compliance permit.
     CallPlaced,
+    /// A manager reassigned cases; the subject is the new assignee, the detail the count and ids.
+    CasesReassigned,
+    /// Someone saw a case's unmasked personal data; the detail holds the reason given.
+    PiiRevealed,
 }
 
 impl AuditAction {
@@ -63,6 +67,8 @@ impl AuditAction {
             AuditAction::PlanBroken => "plan_broken",
             AuditAction::SmsSent => "sms_sent",
             AuditAction::CallPlaced => "call_placed",
+            AuditAction::CasesReassigned => "cases_reassigned",
+            AuditAction::PiiRevealed => "pii_revealed",
         }
     }
 }

@@ -11,9 +11,9 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, TimeZone};
 use recoup_compliance::{
-    BorrowerStanding, ContactRequest, Decision, Guard, History, TemplateClass,
+    BorrowerStanding, ContactRequest, Decision, Flags, Guard, History, TemplateClass,
 };
-use recoup_core::case::{advance_case, CaseRecord, CaseStatus};
+use recoup_core::case::{advance_case, CaseRecord, CaseStatus, DelayReason, Temperament};
 use recoup_core::contact::{Channel, ContactEvent, ContactResult, Party};
 use recoup_core::facts::{case_facts, BorrowerFacts, LoanPosition};
 use recoup_core::segment::SegmentPolicy;
@@ -146,7 +146,7 @@ impl Store {
         // Cases, skipping borrowers this date has planned already.
         let sql = format!(
             "SELECT borrower_id, status, stage, opened_on, stage_since, closed_on, past_due, times_opened, planned_on, \
-             quadrant, contactability, segment FROM collection_case WHERE borrower_id IN ({list})"
+             quadrant, contactability, segment, delay_reason, temperament FROM collection_case WHERE borrower_id IN ({list})"
         );
         let sql = dialect(self.backend, &sql);
         let mut query = sqlx::query(&sql);
@@ -154,6 +154,8 @@ impl Store {
             query = query.bind(*id);
         }
         let mut cases: HashMap<i64, CaseRecord> = HashMap::new();
+        // What collectors recorded on the case (reason for the delay, temperament).
+        let mut recorded: HashMap<i64, (Option<DelayReason>, Option<Temperament>)> = HashMap::new();
         let mut segments_before: HashMap<i64, Segments> = HashMap::new();
         let mut planned: Vec<i64> = Vec::new();
         for row in query.fetch_all(&mut *tx).await? {
@@ -164,6 +166,15 @@ impl Store {
                 continue;
             }
             cases.insert(borrower_id, case_from_row(&row)?);
+            let reason: Option<String> = row.try_get(12)?;
+            let temperament: Option<String> = row.try_get(13)?;
+            recorded.insert(
+                borrower_id,
+                (
+                    reason.and_then(|r| r.parse().ok()),
+                    temperament.and_then(|t| t.parse().ok()),
+                ),
+            );
             segments_before.insert(
                 borrower_id,
                 (row.try_get(9)?, row.try_get(10)?, row.try_get(11)?),
@@ -216,6 +227,8 @@ impl Store {
         let at = planned_instant(date);
         let since = guard.history_since(at);
         let ledgers = contact_ledgers(&mut tx, self.backend, &todo, since).await?;
+        let promises = promise_counts(&mut tx, self.backend, &todo).await?;
+        let disputed = disputed_borrowers(&mut tx, self.backend, &todo).await?;
 
         let mut planned_rows = Vec::new();
         let mut case_rows = Vec::new();
@@ -225,6 +238,10 @@ impl Store {
             let lines = loans.remove(&borrower_id).unwrap_or_default();
             let previous = cases.get(&borrower_id);
             let ledger = ledgers.get(&borrower_id).map(Vec::as_slice).unwrap_or(&[]);
+            let (delay_reason, temperament) =
+                recorded.get(&borrower_id).copied().unwrap_or((None, None));
+            let (promises_kept, broken_promises) =
+                promises.get(&borrower_id).copied().unwrap_or((0, 0));
             let facts = case_facts(
                 borrower_id,
                 date,
@@ -233,7 +250,10 @@ impl Store {
                 BorrowerFacts {
                     ledger,
                     phones: phones.get(&borrower_id).map_or(0, |p| p.len() as u32),
-                    ..BorrowerFacts::default()
+                    delay_reason,
+                    temperament,
+                    promises_kept,
+                    broken_promises,
                 },
                 policy,
             );
@@ -262,6 +282,10 @@ impl Store {
                     lost_contact: facts.contactability
                         == recoup_core::case::Contactability::LostContact,
                     registered_contacts: contacts.get(&borrower_id).cloned().unwrap_or_default(),
+                    flags: Flags {
+                        dispute: disputed.contains(&borrower_id),
+                        ..Flags::default()
+                    },
                     ..BorrowerStanding::default()
                 };
                 for treatment in &treatments {
@@ -610,7 +634,45 @@ async fn registered_contacts(
     Ok(out)
 }
 
-async fn contact_ledgers(
+/// Promises kept (fully or partly) and broken, per borrower.
+async fn promise_counts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: crate::Backend,
+    borrowers: &[i64],
+) -> Result<HashMap<i64, (u32, u32)>, StoreError> {
+    let sql = "SELECT borrower_id, status, COUNT(*) FROM promise \
+               WHERE status IN ('kept', 'partly_kept', 'broken') AND borrower_id IN ({ids}) \
+               GROUP BY borrower_id, status";
+    let mut out: HashMap<i64, (u32, u32)> = HashMap::new();
+    for row in rows_for_ids(tx, backend, sql, None, borrowers).await? {
+        let status: String = row.try_get(1)?;
+        let n = u32::try_from(row.try_get::<i64, _>(2)?).unwrap_or(u32::MAX);
+        let entry = out.entry(row.try_get(0)?).or_default();
+        // A partly kept promise still shows willingness: it counts as kept.
+        if status == "broken" {
+            entry.1 += n;
+        } else {
+            entry.0 += n;
+        }
+    }
+    Ok(out)
+}
+
+/// Borrowers who dispute the debt.
+async fn disputed_borrowers(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: crate::Backend,
+    borrowers: &[i64],
+) -> Result<std::collections::HashSet<i64>, StoreError> {
+    let sql = "SELECT id FROM borrower WHERE dispute = 1 AND id IN ({ids})";
+    rows_for_ids(tx, backend, sql, None, borrowers)
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get(0)?))
+        .collect()
+}
+
+pub(crate) async fn contact_ledgers(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: crate::Backend,
     borrowers: &[i64],

@@ -15,9 +15,11 @@
 )]
 
 mod access;
+mod assignment;
 mod audit;
 mod bank;
 mod book;
+mod cases;
 mod collections;
 mod eod;
 mod error;
@@ -34,11 +36,17 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use access::{Access, CaseCondition};
+pub use assignment::{AssignmentOutcome, AssignmentPolicy, AssignmentRule, CaseSelection};
 pub use audit::{
     chain_hash, AuditAction, AuditEvent, AuditRow, AuditVerification, BrokenLink, GENESIS_HASH,
 };
 pub use bank::{BankPostOutcome, RecordProblem};
 pub use book::{BookOutcome, SnapshotLoan};
+pub use cases::{
+    BorrowerFile, BucketChangeRow, CaseFile, CaseSummary, ContactPerson, InstallmentRow, LoanFile,
+    LoggedContact, NewContact, NoteRow, PaymentRow, PromiseRow, QueueEntry, QueueFilter, QueuePage,
+    SegmentRow, SettleOutcome, TimelineEntry, VehicleRow,
+};
 pub use collections::{ArmResult, PlanLine, PlanOutcome};
 pub use eod::{EodObserver, EodOptions, EodReport, Quiet};
 pub use error::StoreError;

@@ -75,6 +75,15 @@ pub async fn run(
     );
     let users = store.create_demo_users(settings.now()).await?;
     print_users(users);
+    // The users exist only now, so the last planned day's cases are handed out here: the
+    // collectors, the field agent and the agency get work at once.
+    let assigned = store
+        .assign_cases(summary_day, &settings.assignment)
+        .await?;
+    eprintln!(
+        "demo: {} case(s) assigned, {} left unassigned (queues no role works)",
+        assigned.assigned, assigned.unassigned
+    );
     if args.no_serve {
         store.close().await;
         return Ok(ExitCode::SUCCESS);
@@ -197,6 +206,7 @@ async fn build(
         spent[3] += phase.elapsed();
         if date >= plan_from {
             let phase = Instant::now();
+            store.settle_promises(date).await?;
             let plan = store
                 .plan_collections(date, &strategy, &guard, settings.collections.pre_due_days)
                 .await?;

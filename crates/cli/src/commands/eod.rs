@@ -42,9 +42,11 @@ pub async fn run(
     // A date closed by a run that died before planning it is planned first, on its own state.
     if let Some(last) = store.last_closed_date().await? {
         if last <= date && store.needs_planning(last).await? {
+            store.settle_promises(last).await?;
             let plan = store
                 .plan_collections(last, &strategy, &guard, pre_due_days)
                 .await?;
+            store.assign_cases(last, &settings.assignment).await?;
             println!("{}", plan_summary(last, &plan));
         }
     }
@@ -63,6 +65,8 @@ pub async fn run(
     let mut events = 0;
     let mut plans = PlanOutcome::default();
     let mut last_plan = None;
+    let mut promises = recoup_store::SettleOutcome::default();
+    let mut assignments = recoup_store::AssignmentOutcome::default();
     for day in &dates {
         let report = match store
             .close_business_date(
@@ -99,9 +103,17 @@ pub async fn run(
                 review.reverted, review.kept
             );
         }
+        // Promises due today are judged on today's payments before planning reads them.
+        let settled = store.settle_promises(*day).await?;
+        promises.kept += settled.kept;
+        promises.partly_kept += settled.partly_kept;
+        promises.broken += settled.broken;
         let plan = store
             .plan_collections(*day, &strategy, &guard, pre_due_days)
             .await?;
+        let assigned = store.assign_cases(*day, &settings.assignment).await?;
+        assignments.assigned += assigned.assigned;
+        assignments.unassigned = assigned.unassigned;
         plans.borrowers += plan.borrowers;
         plans.permitted += plan.permitted;
         plans.blocked += plan.blocked;
@@ -118,6 +130,14 @@ pub async fn run(
     if let Some(plan) = last_plan {
         println!("{}", plan_summary(date, &plan));
     }
+    println!(
+        "promises settled: {} kept, {} partly kept, {} broken; {} assignment(s) made, {} open case(s) unassigned",
+        promises.kept,
+        promises.partly_kept,
+        promises.broken,
+        assignments.assigned,
+        assignments.unassigned
+    );
     if dates.len() > 1 {
         println!(
             "planned {} dates: {} case-days, {} contacts permitted, {} blocked, {} internal actions",

@@ -3,6 +3,7 @@
 //! under `/api/v1`.
 
 pub mod audit;
+pub mod cases;
 pub mod health;
 pub mod plans;
 pub mod reports;
@@ -21,4 +22,5 @@ pub fn v1() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(reports::router())
         .merge(plans::router())
+        .merge(cases::router())
 }

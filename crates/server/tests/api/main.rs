@@ -5,6 +5,7 @@
 mod audit;
 mod bad_input;
 mod book;
+mod cases;
 mod helpers;
 mod operations;
 mod plans;

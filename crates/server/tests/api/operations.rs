@@ -120,6 +120,13 @@ async fn the_openapi_document_lists_every_route_and_the_docs_page_is_served() {
         "GET /api/v1/approvals",
         "POST /api/v1/approvals/{id}/approve",
         "POST /api/v1/approvals/{id}/reject",
+        "GET /api/v1/queue",
+        "GET /api/v1/cases/{borrower_id}",
+        "POST /api/v1/cases/{borrower_id}/reveal",
+        "POST /api/v1/cases/{borrower_id}/contacts",
+        "POST /api/v1/cases/{borrower_id}/promises",
+        "POST /api/v1/cases/{borrower_id}/notes",
+        "POST /api/v1/cases/reassign",
     ]
     .into_iter()
     .map(str::to_string)

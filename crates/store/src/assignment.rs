@@ -1,0 +1,537 @@
+//! Assignment: who works each open case. A case's queue (from the day's plan) names the role that
+//! works it; among the active users of that role a rule picks one — round robin or least loaded,
+//! narrowed by region (the user's region against the borrower's city) and skill (the queues a
+//! user works) — and a case stays with its previous assignee while it stays in a queue of the
+//! same role (sticky). Every change of assignee is a `case_event` row (`assigned`); manual
+//! reassignments are audited as well.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use recoup_core::role::Role;
+use sqlx::Row;
+
+use crate::audit::{self, AuditAction, AuditEvent};
+use crate::error::StoreError;
+use crate::sql::{date_text, dialect};
+use crate::Store;
+
+/// How a user is picked among the candidates for a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignmentRule {
+    /// In turn, per role.
+    RoundRobin,
+    /// The candidate with the fewest open cases (ties in username order).
+    LeastLoaded,
+}
+
+impl AssignmentRule {
+    pub fn parse(text: &str) -> Option<AssignmentRule> {
+        match text {
+            "round_robin" => Some(AssignmentRule::RoundRobin),
+            "least_loaded" => Some(AssignmentRule::LeastLoaded),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AssignmentRule::RoundRobin => "round_robin",
+            AssignmentRule::LeastLoaded => "least_loaded",
+        }
+    }
+}
+
+/// The `[assignment]` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentPolicy {
+    /// Queue name → role that works it. A key ending in `*` matches every queue starting with
+    /// the rest (`legal*` covers `legal` and `legal_letters`); exact keys win over prefixes.
+    /// Queues not listed (e.g. `auto_sms`) are worked by no one and stay unassigned.
+    pub queue_roles: BTreeMap<String, Role>,
+    pub rule: AssignmentRule,
+    /// Prefer users whose region covers the borrower's city.
+    pub by_region: bool,
+    /// Prefer users whose skills name the case's queue.
+    pub by_skill: bool,
+    /// Keep the previous assignee while the case stays in a queue of the same role.
+    pub sticky: bool,
+    /// Region name → city names (as addresses begin, e.g. `北京市`). A user region that is not
+    /// a key here matches addresses that contain it (a user region may be a city itself).
+    pub regions: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for AssignmentPolicy {
+    fn default() -> AssignmentPolicy {
+        let queue_roles = [
+            ("pre_due_call", Role::Collector),
+            ("early_call", Role::Collector),
+            ("middle_call", Role::Collector),
+            ("late_call", Role::Collector),
+            ("reason_call", Role::Collector),
+            ("special_attention", Role::Collector),
+            ("skip_trace", Role::Collector),
+            ("field_visit", Role::FieldAgent),
+            ("vehicle_trace", Role::FieldAgent),
+            ("agency", Role::Agency),
+            ("legal*", Role::Legal),
+            ("asset_preservation", Role::Recovery),
+        ]
+        .into_iter()
+        .map(|(queue, role)| (queue.to_string(), role))
+        .collect();
+        let regions = [
+            (
+                "华北",
+                &["北京市", "天津市", "石家庄市", "太原市", "呼和浩特市"][..],
+            ),
+            ("东北", &["沈阳市", "大连市", "长春市", "哈尔滨市"][..]),
+            (
+                "华东",
+                &[
+                    "上海市",
+                    "南京市",
+                    "苏州市",
+                    "杭州市",
+                    "宁波市",
+                    "合肥市",
+                    "福州市",
+                    "厦门市",
+                    "南昌市",
+                    "济南市",
+                    "青岛市",
+                ][..],
+            ),
+            ("华中", &["郑州市", "武汉市", "长沙市"][..]),
+            (
+                "华南",
+                &["广州市", "深圳市", "东莞市", "佛山市", "南宁市", "海口市"][..],
+            ),
+            ("西南", &["成都市", "重庆市", "贵阳市", "昆明市"][..]),
+            ("西北", &["西安市", "兰州市", "乌鲁木齐市"][..]),
+        ]
+        .into_iter()
+        .map(|(region, cities)| {
+            (
+                region.to_string(),
+                cities.iter().map(|c| c.to_string()).collect(),
+            )
+        })
+        .collect();
+        AssignmentPolicy {
+            queue_roles,
+            rule: AssignmentRule::LeastLoaded,
+            by_region: true,
+            by_skill: true,
+            sticky: true,
+            regions,
+        }
+    }
+}
+
+impl AssignmentPolicy {
+    /// The role that works `queue`, if any.
+    pub fn role_for(&self, queue: &str) -> Option<Role> {
+        if let Some(role) = self.queue_roles.get(queue) {
+            return Some(*role);
+        }
+        self.queue_roles
+            .iter()
+            .filter_map(|(key, role)| Some((key.strip_suffix('*')?, role)))
+            .filter(|(prefix, _)| queue.starts_with(prefix))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map(|(_, role)| *role)
+    }
+
+    /// Whether a user of `region` covers a borrower living at `address`.
+    pub fn region_covers(&self, region: &str, address: &str) -> bool {
+        match self.regions.get(region) {
+            Some(cities) => cities.iter().any(|city| address.starts_with(city.as_str())),
+            None => address.contains(region),
+        }
+    }
+}
+
+/// What an assignment run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AssignmentOutcome {
+    /// Cases given a (new) assignee.
+    pub assigned: u64,
+    /// Cases that kept their assignee.
+    pub kept: u64,
+    /// Cases left or made unassigned: a queue no role works, or no active user of the role.
+    pub unassigned: u64,
+}
+
+/// Which cases a manual reassignment moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseSelection {
+    /// These cases (by borrower id); ids that are not open cases are skipped.
+    Ids(Vec<i64>),
+    /// Every open case matching all the given conditions.
+    Filter {
+        queue: Option<String>,
+        stage: Option<String>,
+        assignee: Option<String>,
+    },
+}
+
+/// One change of assignee: case, previous assignee, new assignee, agency placement, queue.
+type Change = (i64, Option<String>, Option<String>, Option<String>, String);
+
+struct Candidate {
+    username: String,
+    role: Role,
+    region: Option<String>,
+    agency: Option<String>,
+    skills: Option<Vec<String>>,
+}
+
+impl Store {
+    /// Assigns every open case to a user by `policy` (after planning `date`). Idempotent: a
+    /// second run on the same state changes nothing while the assignees stay eligible.
+    pub async fn assign_cases(
+        &self,
+        date: NaiveDate,
+        policy: &AssignmentPolicy,
+    ) -> Result<AssignmentOutcome, StoreError> {
+        let users = sqlx::query(
+            "SELECT username, role, region, agency, skills FROM app_user WHERE active = 1 ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for row in users {
+            let role: String = row.try_get(1)?;
+            let Ok(role) = Role::parse(&role) else {
+                continue;
+            };
+            let skills: Option<String> = row.try_get(4)?;
+            candidates.push(Candidate {
+                username: row.try_get(0)?,
+                role,
+                region: row.try_get(2)?,
+                agency: row.try_get(3)?,
+                skills: skills.map(|s| {
+                    s.split(',')
+                        .map(|q| q.trim().to_string())
+                        .filter(|q| !q.is_empty())
+                        .collect()
+                }),
+            });
+        }
+        let mut load: HashMap<String, i64> = HashMap::new();
+        for row in sqlx::query(
+            "SELECT assignee, COUNT(*) FROM collection_case WHERE status = 'open' AND assignee IS NOT NULL GROUP BY assignee",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            load.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+        let cases = sqlx::query(
+            "SELECT c.borrower_id, c.queue, c.assignee, b.home_address FROM collection_case c \
+             JOIN borrower b ON b.id = c.borrower_id WHERE c.status = 'open' ORDER BY c.borrower_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut outcome = AssignmentOutcome::default();
+        let mut cursors: HashMap<Role, usize> = HashMap::new();
+        let mut changes: Vec<Change> = Vec::new();
+        for row in cases {
+            let borrower_id: i64 = row.try_get(0)?;
+            let queue: Option<String> = row.try_get(1)?;
+            let current: Option<String> = row.try_get(2)?;
+            let address: String = row.try_get(3)?;
+            let role = queue.as_deref().and_then(|q| policy.role_for(q));
+            let Some(role) = role else {
+                outcome.unassigned += 1;
+                if current.is_some() {
+                    changes.push((borrower_id, current, None, None, queue.unwrap_or_default()));
+                }
+                continue;
+            };
+            let queue = queue.unwrap_or_default();
+            let of_role: Vec<&Candidate> = candidates.iter().filter(|c| c.role == role).collect();
+            if policy.sticky
+                && of_role
+                    .iter()
+                    .any(|c| Some(&c.username) == current.as_ref())
+            {
+                outcome.kept += 1;
+                continue;
+            }
+            let mut pool = of_role;
+            if policy.by_skill {
+                let skilled: Vec<&Candidate> = pool
+                    .iter()
+                    .copied()
+                    .filter(|c| c.skills.as_ref().is_none_or(|s| s.contains(&queue)))
+                    .collect();
+                if !skilled.is_empty() {
+                    pool = skilled;
+                }
+            }
+            if policy.by_region {
+                let local: Vec<&Candidate> = pool
+                    .iter()
+                    .copied()
+                    .filter(|c| {
+                        c.region
+                            .as_deref()
+                            .is_some_and(|r| policy.region_covers(r, &address))
+                    })
+                    .collect();
+                if !local.is_empty() {
+                    pool = local;
+                } else {
+                    // Users without a region serve everywhere; prefer them to someone else's
+                    // region when nobody local exists.
+                    let anywhere: Vec<&Candidate> = pool
+                        .iter()
+                        .copied()
+                        .filter(|c| c.region.is_none())
+                        .collect();
+                    if !anywhere.is_empty() {
+                        pool = anywhere;
+                    }
+                }
+            }
+            let chosen = match policy.rule {
+                AssignmentRule::LeastLoaded => pool
+                    .iter()
+                    .min_by_key(|c| load.get(&c.username).copied().unwrap_or(0))
+                    .copied(),
+                AssignmentRule::RoundRobin => {
+                    if pool.is_empty() {
+                        None
+                    } else {
+                        let cursor = cursors.entry(role).or_insert(0);
+                        let pick = pool.get(*cursor % pool.len()).copied();
+                        *cursor += 1;
+                        pick
+                    }
+                }
+            };
+            match chosen {
+                Some(user) => {
+                    if Some(&user.username) == current.as_ref() {
+                        outcome.kept += 1;
+                        continue;
+                    }
+                    *load.entry(user.username.clone()).or_insert(0) += 1;
+                    if let Some(previous) = &current {
+                        if let Some(n) = load.get_mut(previous) {
+                            *n -= 1;
+                        }
+                    }
+                    outcome.assigned += 1;
+                    changes.push((
+                        borrower_id,
+                        current,
+                        Some(user.username.clone()),
+                        user.agency.clone().filter(|_| user.role == Role::Agency),
+                        queue,
+                    ));
+                }
+                None => {
+                    outcome.unassigned += 1;
+                    if current.is_some() {
+                        changes.push((borrower_id, current, None, None, queue));
+                    }
+                }
+            }
+        }
+        let date_s = date_text(date);
+        let rule = policy.rule.code();
+        for chunk in changes.chunks(500) {
+            let mut tx = self.pool.begin().await?;
+            for (borrower_id, from, to, agency, queue) in chunk {
+                let detail = serde_json::json!({
+                    "from": from, "to": to, "queue": queue, "by": rule,
+                });
+                write_assignment(
+                    &mut tx,
+                    self.backend,
+                    &date_s,
+                    *borrower_id,
+                    to.as_deref(),
+                    agency.as_deref(),
+                    &detail,
+                )
+                .await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Reassigns the selected open cases to `to` (an active user), in one transaction with a
+    /// `cases_reassigned` audit row. Returns how many cases moved; an unknown or inactive user is
+    /// refused (`Invalid` naming `to`).
+    pub async fn reassign_cases(
+        &self,
+        selection: &CaseSelection,
+        to: &str,
+        actor: &str,
+        event_id: &str,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let user = sqlx::query(&dialect(
+            self.backend,
+            "SELECT role, agency FROM app_user WHERE username = ? AND active = 1",
+        ))
+        .bind(to)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(user) = user else {
+            return Err(StoreError::Invalid {
+                field: "to",
+                message: format!("`{to}` is not an active user"),
+            });
+        };
+        let role: String = user.try_get(0)?;
+        let agency: Option<String> = user.try_get(1)?;
+        let agency = agency.filter(|_| role == Role::Agency.code());
+        let (sql, binds): (String, Vec<String>) = match selection {
+            CaseSelection::Ids(ids) => {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let list = ids
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (
+                    format!(
+                        "SELECT borrower_id, assignee, queue FROM collection_case WHERE status = 'open' \
+                         AND borrower_id IN ({list}) ORDER BY borrower_id"
+                    ),
+                    Vec::new(),
+                )
+            }
+            CaseSelection::Filter {
+                queue,
+                stage,
+                assignee,
+            } => {
+                let mut sql = "SELECT borrower_id, assignee, queue FROM collection_case WHERE status = 'open'"
+                    .to_string();
+                let mut binds = Vec::new();
+                for (column, value) in [("queue", queue), ("stage", stage), ("assignee", assignee)]
+                {
+                    if let Some(value) = value {
+                        sql.push_str(&format!(" AND {column} = ?"));
+                        binds.push(value.clone());
+                    }
+                }
+                sql.push_str(" ORDER BY borrower_id");
+                (sql, binds)
+            }
+        };
+        let sql = dialect(self.backend, &sql);
+        let mut query = sqlx::query(&sql);
+        for bind in &binds {
+            query = query.bind(bind.as_str());
+        }
+        let rows = query.fetch_all(&mut *tx).await?;
+        let date_s = date_text(today);
+        let mut moved = Vec::new();
+        for row in rows {
+            let borrower_id: i64 = row.try_get(0)?;
+            let from: Option<String> = row.try_get(1)?;
+            let queue: Option<String> = row.try_get(2)?;
+            if from.as_deref() == Some(to) {
+                continue;
+            }
+            let detail = serde_json::json!({
+                "from": from, "to": to, "queue": queue, "by": actor,
+            });
+            write_assignment(
+                &mut tx,
+                self.backend,
+                &date_s,
+                borrower_id,
+                Some(to),
+                agency.as_deref(),
+                &detail,
+            )
+            .await?;
+            moved.push(borrower_id);
+        }
+        let shown: Vec<i64> = moved.iter().copied().take(1000).collect();
+        audit::append(
+            &mut tx,
+            self.backend,
+            now,
+            &AuditEvent {
+                actor: actor.to_string(),
+                action: AuditAction::CasesReassigned,
+                subject: format!("user:{to}"),
+                detail: serde_json::json!({ "cases": moved.len(), "borrower_ids": shown }),
+                event_id: event_id.to_string(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(moved)
+    }
+}
+
+async fn write_assignment(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: crate::Backend,
+    date_s: &str,
+    borrower_id: i64,
+    to: Option<&str>,
+    agency: Option<&str>,
+    detail: &serde_json::Value,
+) -> Result<(), StoreError> {
+    sqlx::query(&dialect(
+        backend,
+        "UPDATE collection_case SET assignee = ?, agency = ? WHERE borrower_id = ?",
+    ))
+    .bind(to)
+    .bind(agency)
+    .bind(borrower_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(&dialect(
+        backend,
+        "INSERT INTO case_event (borrower_id, business_date, kind, detail) VALUES (?, ?, 'assigned', ?)",
+    ))
+    .bind(borrower_id)
+    .bind(date_s)
+    .bind(detail.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queues_map_to_roles_with_prefixes_and_unknown_queues_to_nobody() {
+        let policy = AssignmentPolicy::default();
+        assert_eq!(policy.role_for("early_call"), Some(Role::Collector));
+        assert_eq!(policy.role_for("legal_letters"), Some(Role::Legal));
+        assert_eq!(policy.role_for("legal"), Some(Role::Legal));
+        assert_eq!(policy.role_for("field_visit"), Some(Role::FieldAgent));
+        assert_eq!(policy.role_for("asset_preservation"), Some(Role::Recovery));
+        assert_eq!(policy.role_for("agency"), Some(Role::Agency));
+        assert_eq!(policy.role_for("auto_sms"), None);
+    }
+
+    #[test]
+    fn regions_cover_their_cities_and_a_city_region_covers_itself() {
+        let policy = AssignmentPolicy::default();
+        assert!(policy.region_covers("华北", "北京市朝阳区建国路1号"));
+        assert!(!policy.region_covers("华北", "上海市浦东新区1号"));
+        assert!(policy.region_covers("上海市", "上海市浦东新区1号"));
+    }
+}

@@ -1,0 +1,1101 @@
+//! Working cases: the queue, the case file, the reveal of personal data, logged contacts,
+//! promises to pay (and their settlement at end of day) and notes.
+//!
+//! Every read and write here takes an [`Access`] and carries its condition in the query that
+//! finds the case, so a case outside the user's scope is simply not found — the same answer as
+//! a case that does not exist. Personal data is returned unmasked; masking is the API's job
+//! (`recoup-server`'s wire types), so the rules of what to show live in one place.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use recoup_core::case::{DelayReason, Temperament};
+use recoup_core::contact::{Channel, ContactEvent, Party};
+use recoup_core::work::{ContactOutcome, PromiseStatus};
+use recoup_core::Fen;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::access::Access;
+use crate::audit::{self, AuditAction, AuditEvent};
+use crate::error::StoreError;
+use crate::sql::{date_text, dialect, instant_text};
+use crate::{Backend, Store};
+
+/// Most entries of each kind the timeline shows (newest first).
+const TIMELINE_PER_KIND: i64 = 500;
+
+/// Filters and page of a queue request. Every filter narrows; none widens the user's scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    pub queue: Option<String>,
+    pub stage: Option<String>,
+    /// The worst loan's bucket label (M1, M2, …).
+    pub bucket: Option<String>,
+    pub assignee: Option<String>,
+    /// Part of the name, a whole loan number, or the last 4+ digits of a phone number.
+    pub search: Option<String>,
+    /// Include closed cases (default: open only).
+    pub include_closed: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One case in the queue (personal data unmasked; the API masks it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueEntry {
+    pub borrower_id: i64,
+    pub name: String,
+    pub phones: Vec<String>,
+    pub home_address: String,
+    pub status: String,
+    pub stage: String,
+    pub queue: Option<String>,
+    pub next_action_on: Option<String>,
+    pub assignee: Option<String>,
+    pub agency: Option<String>,
+    pub dpd: i64,
+    pub bucket: String,
+    pub arrears: i64,
+    pub loans: i64,
+}
+
+/// A page of the queue and how many cases match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuePage {
+    pub entries: Vec<QueueEntry>,
+    pub total: i64,
+}
+
+/// The case row itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub borrower_id: i64,
+    pub status: String,
+    pub stage: String,
+    pub opened_on: String,
+    pub stage_since: String,
+    pub closed_on: Option<String>,
+    pub times_opened: i64,
+    pub queue: Option<String>,
+    pub next_action_on: Option<String>,
+    pub assignee: Option<String>,
+    pub agency: Option<String>,
+    pub arm: String,
+    pub segment: Option<String>,
+    pub quadrant: String,
+    pub contactability: String,
+    pub delay_reason: Option<String>,
+    pub temperament: Option<String>,
+    pub planned_on: String,
+}
+
+/// A registered (emergency) contact of a borrower.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactPerson {
+    pub seq: i64,
+    pub name: String,
+    pub relation: String,
+    pub phone: String,
+}
+
+/// The borrower's personal data, unmasked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BorrowerFile {
+    pub id: i64,
+    pub name: String,
+    pub national_id: String,
+    pub phones: Vec<String>,
+    pub home_address: String,
+    pub work_address: Option<String>,
+    pub dispute: bool,
+    pub contacts: Vec<ContactPerson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallmentRow {
+    pub period: i64,
+    pub due_date: String,
+    pub principal_due: i64,
+    pub interest_due: i64,
+    pub principal_paid: i64,
+    pub interest_paid: i64,
+    pub paid_off_on: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub channel: String,
+    pub value_date: String,
+    pub amount: i64,
+}
+
+/// A loan's move from one aging bucket to another (the delinquency history).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketChangeRow {
+    pub business_date: String,
+    pub from_bucket: String,
+    pub to_bucket: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VehicleRow {
+    pub id: i64,
+    pub vin: String,
+    pub plate: String,
+    pub make: String,
+    pub model: String,
+    pub model_year: i64,
+    pub price: i64,
+    pub lien_status: String,
+    pub gps_terminal_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoanFile {
+    pub id: i64,
+    pub loan_no: String,
+    pub product: String,
+    pub principal: i64,
+    pub term_months: i64,
+    pub method: String,
+    pub disbursement_date: String,
+    pub status: String,
+    pub principal_outstanding: i64,
+    pub arrears: i64,
+    pub dpd: i64,
+    pub bucket: String,
+    pub next_due_date: Option<String>,
+    pub schedule: Vec<InstallmentRow>,
+    pub payments: Vec<PaymentRow>,
+    pub bucket_changes: Vec<BucketChangeRow>,
+    pub vehicle: Option<VehicleRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentRow {
+    pub business_date: String,
+    pub quadrant: String,
+    pub contactability: String,
+    pub segment: Option<String>,
+}
+
+/// One entry of the contact timeline: a ledger contact, a case event (opened, stage changed,
+/// assigned, promise settled, …), a note or a promise, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEntry {
+    /// An RFC 3339 instant, or an ISO date for case events (which carry a business date).
+    pub at: String,
+    /// `contact`, `case_event`, `note` or `promise`.
+    pub kind: &'static str,
+    pub actor: Option<String>,
+    /// The phone number or address a contact used (personal data: the API masks it).
+    pub address: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromiseRow {
+    pub id: i64,
+    pub borrower_id: i64,
+    pub amount: i64,
+    pub due_on: String,
+    pub made_on: String,
+    pub made_at: String,
+    pub made_by: String,
+    pub status: String,
+    pub paid: Option<i64>,
+    pub settled_on: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteRow {
+    pub id: i64,
+    pub borrower_id: i64,
+    pub at: String,
+    pub author: String,
+    pub text: String,
+    /// JSON array of the warn-tier QA hits.
+    pub qa_flags: String,
+}
+
+/// Everything about one case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseFile {
+    pub case: CaseSummary,
+    pub borrower: BorrowerFile,
+    pub loans: Vec<LoanFile>,
+    pub segments: Vec<SegmentRow>,
+    pub promises: Vec<PromiseRow>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// A contact to log, checked by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContact {
+    pub channel: Channel,
+    pub party: Party,
+    /// Which of the borrower's phones was used (0-based), for calls and messages to the
+    /// borrower; the first when not given.
+    pub phone_index: Option<usize>,
+    pub outcome: ContactOutcome,
+    pub delay_reason: Option<DelayReason>,
+    pub temperament: Option<Temperament>,
+    pub note: Option<String>,
+}
+
+/// A logged contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedContact {
+    pub id: i64,
+    pub at: String,
+    pub result: &'static str,
+    pub conversation: bool,
+    pub dispute_flagged: bool,
+}
+
+/// What settling a date's promises did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SettleOutcome {
+    pub kept: u64,
+    pub partly_kept: u64,
+    pub broken: u64,
+}
+
+/// The ORDER BY of the queue: next action first (none last), then the more severe stage, then
+/// days past due and arrears, highest first.
+const QUEUE_ORDER: &str = "COALESCE(c.next_action_on, '9999-12-31'), \
+     CASE c.stage WHEN 'written_off' THEN 8 WHEN 'agency' THEN 7 WHEN 'asset_preservation' THEN 6 \
+     WHEN 'legal' THEN 5 WHEN 'late' THEN 4 WHEN 'middle' THEN 3 WHEN 'early' THEN 2 ELSE 1 END DESC, \
+     dpd DESC, arrears DESC, c.borrower_id";
+
+impl Store {
+    /// The user's queue: cases in scope matching `filter`, next best case first.
+    pub async fn queue(
+        &self,
+        access: &Access,
+        filter: &QueueFilter,
+    ) -> Result<QueuePage, StoreError> {
+        let scope = access.case_condition("c");
+        let mut conditions = vec![scope.sql.clone()];
+        let mut binds: Vec<String> = scope.binds.clone();
+        if !filter.include_closed {
+            conditions.push("c.status = 'open'".to_string());
+        }
+        for (column, value) in [
+            ("c.queue", &filter.queue),
+            ("c.stage", &filter.stage),
+            ("c.assignee", &filter.assignee),
+        ] {
+            if let Some(value) = value {
+                conditions.push(format!("{column} = ?"));
+                binds.push(value.clone());
+            }
+        }
+        if let Some(bucket) = &filter.bucket {
+            conditions.push(format!("{WORST_BUCKET} = ?"));
+            binds.push(bucket.clone());
+        }
+        if let Some(search) = &filter.search {
+            let escaped = escape_like(search);
+            let mut alternatives = vec![
+                "b.name LIKE ? ESCAPE '\\'".to_string(),
+                "EXISTS (SELECT 1 FROM loan s WHERE s.borrower_id = c.borrower_id AND s.loan_no = ?)"
+                    .to_string(),
+            ];
+            binds.push(format!("%{escaped}%"));
+            binds.push(search.clone());
+            if search.len() >= 4 && search.chars().all(|ch| ch.is_ascii_digit()) {
+                alternatives.push("b.phones LIKE ? OR b.phones LIKE ?".to_string());
+                binds.push(format!("%{search}"));
+                binds.push(format!("%{search};%"));
+            }
+            conditions.push(format!("({})", alternatives.join(" OR ")));
+        }
+        let from = format!(
+            "FROM collection_case c JOIN borrower b ON b.id = c.borrower_id WHERE {}",
+            conditions.join(" AND ")
+        );
+        let mut conn = self.reader().acquire().await?;
+        let count_sql = format!("SELECT COUNT(*) {from}");
+        let count_sql = dialect(self.backend, &count_sql);
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        for bind in &binds {
+            count = count.bind(bind.as_str());
+        }
+        let total = count.fetch_one(&mut *conn).await?;
+        let sql = format!(
+            "SELECT c.borrower_id, b.name, b.phones, b.home_address, c.status, c.stage, c.queue, \
+             c.next_action_on, c.assignee, c.agency, \
+             CAST(COALESCE((SELECT MAX(l.dpd) FROM loan l WHERE l.borrower_id = c.borrower_id AND l.status = 'active'), 0) AS BIGINT) AS dpd, \
+             COALESCE({WORST_BUCKET}, 'M0'), \
+             CAST(COALESCE((SELECT SUM(l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance) \
+               FROM loan l WHERE l.borrower_id = c.borrower_id AND l.status = 'active'), 0) AS BIGINT) AS arrears, \
+             CAST((SELECT COUNT(*) FROM loan l WHERE l.borrower_id = c.borrower_id) AS BIGINT) \
+             {from} ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?"
+        );
+        let sql = dialect(self.backend, &sql);
+        let mut query = sqlx::query(&sql);
+        for bind in &binds {
+            query = query.bind(bind.as_str());
+        }
+        let rows = query
+            .bind(filter.limit)
+            .bind(filter.offset)
+            .fetch_all(&mut *conn)
+            .await?;
+        let entries = rows
+            .iter()
+            .map(|row| {
+                let phones: String = row.try_get(2)?;
+                Ok(QueueEntry {
+                    borrower_id: row.try_get(0)?,
+                    name: row.try_get(1)?,
+                    phones: split_phones(&phones),
+                    home_address: row.try_get(3)?,
+                    status: row.try_get(4)?,
+                    stage: row.try_get(5)?,
+                    queue: row.try_get(6)?,
+                    next_action_on: row.try_get(7)?,
+                    assignee: row.try_get(8)?,
+                    agency: row.try_get(9)?,
+                    dpd: row.try_get(10)?,
+                    bucket: row.try_get(11)?,
+                    arrears: row.try_get(12)?,
+                    loans: row.try_get(13)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(QueuePage { entries, total })
+    }
+
+    /// The case file of `borrower_id`, or `None` when there is no such case *in the user's
+    /// scope* (the two are deliberately indistinguishable).
+    pub async fn case_file(
+        &self,
+        access: &Access,
+        borrower_id: i64,
+    ) -> Result<Option<CaseFile>, StoreError> {
+        let mut conn = self.reader().acquire().await?;
+        let Some(case) = scoped_case(&mut conn, self.backend, access, borrower_id).await? else {
+            return Ok(None);
+        };
+        let Some(borrower) = borrower_file(&mut conn, self.backend, borrower_id).await? else {
+            return Ok(None);
+        };
+        let loans = loan_files(&mut conn, self.backend, borrower_id).await?;
+        let segments = sqlx::query(&dialect(
+            self.backend,
+            "SELECT business_date, quadrant, contactability, segment FROM segment_change \
+             WHERE borrower_id = ? ORDER BY business_date DESC",
+        ))
+        .bind(borrower_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(SegmentRow {
+                business_date: row.try_get(0)?,
+                quadrant: row.try_get(1)?,
+                contactability: row.try_get(2)?,
+                segment: row.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let promises = promises_of(&mut conn, self.backend, borrower_id).await?;
+        let timeline = timeline(&mut conn, self.backend, borrower_id, &promises).await?;
+        Ok(Some(CaseFile {
+            case,
+            borrower,
+            loans,
+            segments,
+            promises,
+            timeline,
+        }))
+    }
+
+    /// The unmasked personal data of a case in the user's scope, journaled as `pii_revealed`
+    /// (with the reason) in the same transaction; `None` when the case is not in scope.
+    pub async fn reveal_pii(
+        &self,
+        access: &Access,
+        borrower_id: i64,
+        reason: &str,
+        event_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BorrowerFile>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if scoped_case(&mut tx, self.backend, access, borrower_id)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let Some(borrower) = borrower_file(&mut tx, self.backend, borrower_id).await? else {
+            return Ok(None);
+        };
+        audit::append(
+            &mut tx,
+            self.backend,
+            now,
+            &AuditEvent {
+                actor: access.username.clone(),
+                action: AuditAction::PiiRevealed,
+                subject: format!("case:{borrower_id}"),
+                detail: serde_json::json!({
+                    "reason": reason,
+                    "fields": ["national_id", "phones", "home_address", "work_address", "contacts"],
+                }),
+                event_id: event_id.to_string(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(borrower))
+    }
+
+    /// Logs a contact on a case in scope: a `contact_event` row the compliance guard counts
+    /// from, the delay reason and temperament on the case (which planning reads), and for a
+    /// `disputes` outcome the borrower's dispute flag. `None` when the case is not in scope.
+    pub async fn log_contact(
+        &self,
+        access: &Access,
+        borrower_id: i64,
+        contact: &NewContact,
+        now: DateTime<Utc>,
+    ) -> Result<Option<LoggedContact>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if scoped_case(&mut tx, self.backend, access, borrower_id)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let Some(borrower) = borrower_file(&mut tx, self.backend, borrower_id).await? else {
+            return Ok(None);
+        };
+        let address = match (&contact.party, contact.channel) {
+            (Party::ThirdParty { contact_seq }, _) => borrower
+                .contacts
+                .iter()
+                .find(|c| c.seq == i64::from(*contact_seq))
+                .map(|c| c.phone.clone())
+                .ok_or_else(|| StoreError::Invalid {
+                    field: "contact_seq",
+                    message: format!("the borrower has no registered contact {contact_seq}"),
+                })?,
+            (_, Channel::FieldVisit | Channel::Letter | Channel::LawyerLetter) => {
+                borrower.home_address.clone()
+            }
+            (_, Channel::Email) => String::new(),
+            _ => {
+                let index = contact.phone_index.unwrap_or(0);
+                borrower
+                    .phones
+                    .get(index)
+                    .cloned()
+                    .ok_or_else(|| StoreError::Invalid {
+                        field: "phone_index",
+                        message: format!(
+                            "the borrower has {} phone number(s); index {index} is out of range",
+                            borrower.phones.len()
+                        ),
+                    })?
+            }
+        };
+        let result = match contact.outcome.result() {
+            recoup_core::contact::ContactResult::Attempted => "attempted",
+            recoup_core::contact::ContactResult::Connected => "connected",
+            recoup_core::contact::ContactResult::Failed => "failed",
+        };
+        let conversation = contact.outcome.is_right_party()
+            && matches!(contact.channel, Channel::Call | Channel::FieldVisit);
+        let party = match &contact.party {
+            Party::Borrower => "borrower".to_string(),
+            Party::Lawyer => "lawyer".to_string(),
+            Party::ThirdParty { contact_seq } => format!("third_party:{contact_seq}"),
+        };
+        // The ledger's instants use to_rfc3339, as planning's reads compare against it.
+        let at = now.to_rfc3339();
+        let id: i64 = sqlx::query_scalar(&dialect(
+            self.backend,
+            "INSERT INTO contact_event (borrower_id, loan_id, at, channel, party, address, result, conversation, \
+             outcome, recorded_by, note) VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        ))
+        .bind(borrower_id)
+        .bind(&at)
+        .bind(contact.channel.code())
+        .bind(&party)
+        .bind(&address)
+        .bind(result)
+        .bind(i64::from(conversation))
+        .bind(contact.outcome.code())
+        .bind(&access.username)
+        .bind(contact.note.as_deref())
+        .fetch_one(&mut *tx)
+        .await?;
+        if contact.delay_reason.is_some() || contact.temperament.is_some() {
+            sqlx::query(&dialect(
+                self.backend,
+                "UPDATE collection_case SET delay_reason = COALESCE(?, delay_reason), \
+                 temperament = COALESCE(?, temperament) WHERE borrower_id = ?",
+            ))
+            .bind(contact.delay_reason.map(DelayReason::code))
+            .bind(contact.temperament.map(Temperament::code))
+            .bind(borrower_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let dispute_flagged = contact.outcome == ContactOutcome::Disputes;
+        if dispute_flagged {
+            sqlx::query(&dialect(
+                self.backend,
+                "UPDATE borrower SET dispute = 1 WHERE id = ?",
+            ))
+            .bind(borrower_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(LoggedContact {
+            id,
+            at,
+            result,
+            conversation,
+            dispute_flagged,
+        }))
+    }
+
+    /// Records a promise to pay `amount` by `due_on`, made on business date `made_on`. The
+    /// caller checks the amount and dates; `None` when the case is not in scope.
+    pub async fn add_promise(
+        &self,
+        access: &Access,
+        borrower_id: i64,
+        amount: Fen,
+        due_on: NaiveDate,
+        made_on: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PromiseRow>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if scoped_case(&mut tx, self.backend, access, borrower_id)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let made_at = instant_text(now);
+        let id: i64 = sqlx::query_scalar(&dialect(
+            self.backend,
+            "INSERT INTO promise (borrower_id, amount, due_on, made_on, made_at, made_by, status) \
+             VALUES (?, ?, ?, ?, ?, ?, 'open') RETURNING id",
+        ))
+        .bind(borrower_id)
+        .bind(amount.get())
+        .bind(date_text(due_on))
+        .bind(date_text(made_on))
+        .bind(&made_at)
+        .bind(&access.username)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(PromiseRow {
+            id,
+            borrower_id,
+            amount: amount.get(),
+            due_on: date_text(due_on),
+            made_on: date_text(made_on),
+            made_at,
+            made_by: access.username.clone(),
+            status: PromiseStatus::Open.code().to_string(),
+            paid: None,
+            settled_on: None,
+        }))
+    }
+
+    /// Stores a note (already through language QA; `qa_flags` is the JSON array of its warn
+    /// hits). `None` when the case is not in scope.
+    pub async fn add_note(
+        &self,
+        access: &Access,
+        borrower_id: i64,
+        text: &str,
+        qa_flags: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<NoteRow>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if scoped_case(&mut tx, self.backend, access, borrower_id)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let at = instant_text(now);
+        let id: i64 = sqlx::query_scalar(&dialect(
+            self.backend,
+            "INSERT INTO case_note (borrower_id, at, author, text, qa_flags) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        ))
+        .bind(borrower_id)
+        .bind(&at)
+        .bind(&access.username)
+        .bind(text)
+        .bind(qa_flags)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(NoteRow {
+            id,
+            borrower_id,
+            at,
+            author: access.username.clone(),
+            text: text.to_string(),
+            qa_flags: qa_flags.to_string(),
+        }))
+    }
+
+    /// End of day for promises: every open promise due on or before `date` is settled from the
+    /// payments on the borrower's loans valued from the day it was made through `date` — kept
+    /// (all of it), partly kept (some) or broken (none) — with a `promise_kept` /
+    /// `promise_partly_kept` / `promise_broken` case event. Run after closing `date` and before
+    /// planning it, so planning counts the verdicts. Idempotent.
+    pub async fn settle_promises(&self, date: NaiveDate) -> Result<SettleOutcome, StoreError> {
+        let date_s = date_text(date);
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(&dialect(
+            self.backend,
+            "SELECT p.id, p.borrower_id, p.amount, p.due_on, \
+             CAST(COALESCE((SELECT SUM(y.amount) FROM payment y JOIN loan l ON l.id = y.loan_id \
+               WHERE l.borrower_id = p.borrower_id AND y.value_date >= p.made_on AND y.value_date <= ?), 0) AS BIGINT) \
+             FROM promise p WHERE p.status = 'open' AND p.due_on <= ? ORDER BY p.id",
+        ))
+        .bind(&date_s)
+        .bind(&date_s)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut outcome = SettleOutcome::default();
+        for row in rows {
+            let id: i64 = row.try_get(0)?;
+            let borrower_id: i64 = row.try_get(1)?;
+            let amount: i64 = row.try_get(2)?;
+            let due_on: String = row.try_get(3)?;
+            let paid: i64 = row.try_get(4)?;
+            let status = PromiseStatus::settle(Fen::new(amount), Fen::new(paid));
+            match status {
+                PromiseStatus::Kept => outcome.kept += 1,
+                PromiseStatus::PartlyKept => outcome.partly_kept += 1,
+                _ => outcome.broken += 1,
+            }
+            sqlx::query(&dialect(
+                self.backend,
+                "UPDATE promise SET status = ?, paid = ?, settled_on = ? WHERE id = ?",
+            ))
+            .bind(status.code())
+            .bind(paid)
+            .bind(&date_s)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(&dialect(
+                self.backend,
+                "INSERT INTO case_event (borrower_id, business_date, kind, detail) VALUES (?, ?, ?, ?)",
+            ))
+            .bind(borrower_id)
+            .bind(&date_s)
+            .bind(format!("promise_{}", status.code()))
+            .bind(
+                serde_json::json!({
+                    "promise": id, "amount_fen": amount, "paid_fen": paid, "due_on": due_on,
+                })
+                .to_string(),
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// The contact ledger of one borrower from `since` on, oldest first: what the compliance
+    /// guard counts.
+    pub async fn contact_ledger(
+        &self,
+        borrower_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ContactEvent>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut ledgers =
+            crate::collections::contact_ledgers(&mut tx, self.backend, &[borrower_id], since)
+                .await?;
+        tx.commit().await?;
+        Ok(ledgers.remove(&borrower_id).unwrap_or_default())
+    }
+}
+
+/// The worst active loan's bucket, as an SQL expression over the case alias `c`.
+const WORST_BUCKET: &str = "(SELECT w.bucket FROM loan w WHERE w.borrower_id = c.borrower_id \
+     ORDER BY w.dpd DESC, w.id LIMIT 1)";
+
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn split_phones(phones: &str) -> Vec<String> {
+    phones
+        .split(';')
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+async fn scoped_case(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    access: &Access,
+    borrower_id: i64,
+) -> Result<Option<CaseSummary>, StoreError> {
+    let scope = access.case_condition("c");
+    let sql = format!(
+        "SELECT c.borrower_id, c.status, c.stage, c.opened_on, c.stage_since, c.closed_on, c.times_opened, \
+         c.queue, c.next_action_on, c.assignee, c.agency, c.arm, c.segment, c.quadrant, c.contactability, \
+         c.delay_reason, c.temperament, c.planned_on FROM collection_case c WHERE c.borrower_id = ? AND {}",
+        scope.sql
+    );
+    let sql = dialect(backend, &sql);
+    let mut query = sqlx::query(&sql).bind(borrower_id);
+    for bind in &scope.binds {
+        query = query.bind(bind.as_str());
+    }
+    let Some(row) = query.fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    Ok(Some(CaseSummary {
+        borrower_id: row.try_get(0)?,
+        status: row.try_get(1)?,
+        stage: row.try_get(2)?,
+        opened_on: row.try_get(3)?,
+        stage_since: row.try_get(4)?,
+        closed_on: row.try_get(5)?,
+        times_opened: row.try_get(6)?,
+        queue: row.try_get(7)?,
+        next_action_on: row.try_get(8)?,
+        assignee: row.try_get(9)?,
+        agency: row.try_get(10)?,
+        arm: row.try_get(11)?,
+        segment: row.try_get(12)?,
+        quadrant: row.try_get(13)?,
+        contactability: row.try_get(14)?,
+        delay_reason: row.try_get(15)?,
+        temperament: row.try_get(16)?,
+        planned_on: row.try_get(17)?,
+    }))
+}
+
+async fn borrower_file(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    borrower_id: i64,
+) -> Result<Option<BorrowerFile>, StoreError> {
+    let row = sqlx::query(&dialect(
+        backend,
+        "SELECT id, name, national_id, phones, home_address, work_address, dispute FROM borrower WHERE id = ?",
+    ))
+    .bind(borrower_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let contacts = sqlx::query(&dialect(
+        backend,
+        "SELECT seq, name, relation, phone FROM emergency_contact WHERE borrower_id = ? ORDER BY seq",
+    ))
+    .bind(borrower_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|c| {
+        Ok(ContactPerson {
+            seq: c.try_get(0)?,
+            name: c.try_get(1)?,
+            relation: c.try_get(2)?,
+            phone: c.try_get(3)?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    let phones: String = row.try_get(3)?;
+    Ok(Some(BorrowerFile {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        national_id: row.try_get(2)?,
+        phones: split_phones(&phones),
+        home_address: row.try_get(4)?,
+        work_address: row.try_get(5)?,
+        dispute: row.try_get::<i64, _>(6)? != 0,
+        contacts,
+    }))
+}
+
+async fn loan_files(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    borrower_id: i64,
+) -> Result<Vec<LoanFile>, StoreError> {
+    let rows = sqlx::query(&dialect(
+        backend,
+        "SELECT l.id, l.loan_no, l.product, l.principal, l.term_months, l.method, l.disbursement_date, l.status, \
+         l.principal_outstanding, l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance, \
+         l.dpd, l.bucket, l.next_due_date, v.id, v.vin, v.plate, v.make, v.model, v.model_year, v.price, \
+         v.lien_status, v.gps_terminal_id \
+         FROM loan l LEFT JOIN vehicle v ON v.id = l.vehicle_id WHERE l.borrower_id = ? ORDER BY l.id",
+    ))
+    .bind(borrower_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut loans = Vec::new();
+    for row in rows {
+        let loan_id: i64 = row.try_get(0)?;
+        let vehicle_id: Option<i64> = row.try_get(13)?;
+        let vehicle = match vehicle_id {
+            Some(id) => Some(VehicleRow {
+                id,
+                vin: row.try_get(14)?,
+                plate: row.try_get(15)?,
+                make: row.try_get(16)?,
+                model: row.try_get(17)?,
+                model_year: row.try_get(18)?,
+                price: row.try_get(19)?,
+                lien_status: row.try_get(20)?,
+                gps_terminal_id: row.try_get(21)?,
+            }),
+            None => None,
+        };
+        let schedule = sqlx::query(&dialect(
+            backend,
+            "SELECT period, due_date, principal_due, interest_due, principal_paid, interest_paid, paid_off_on \
+             FROM installment WHERE loan_id = ? ORDER BY period",
+        ))
+        .bind(loan_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|i| {
+            Ok(InstallmentRow {
+                period: i.try_get(0)?,
+                due_date: i.try_get(1)?,
+                principal_due: i.try_get(2)?,
+                interest_due: i.try_get(3)?,
+                principal_paid: i.try_get(4)?,
+                interest_paid: i.try_get(5)?,
+                paid_off_on: i.try_get(6)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let payments = sqlx::query(&dialect(
+            backend,
+            "SELECT id, channel, value_date, amount FROM payment WHERE loan_id = ? ORDER BY value_date DESC, id DESC",
+        ))
+        .bind(loan_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|p| {
+            Ok(PaymentRow {
+                id: p.try_get(0)?,
+                channel: p.try_get(1)?,
+                value_date: p.try_get(2)?,
+                amount: p.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let bucket_changes = sqlx::query(&dialect(
+            backend,
+            "SELECT business_date, from_bucket, to_bucket FROM bucket_change WHERE loan_id = ? ORDER BY business_date DESC",
+        ))
+        .bind(loan_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|b| {
+            Ok(BucketChangeRow {
+                business_date: b.try_get(0)?,
+                from_bucket: b.try_get(1)?,
+                to_bucket: b.try_get(2)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        loans.push(LoanFile {
+            id: loan_id,
+            loan_no: row.try_get(1)?,
+            product: row.try_get(2)?,
+            principal: row.try_get(3)?,
+            term_months: row.try_get(4)?,
+            method: row.try_get(5)?,
+            disbursement_date: row.try_get(6)?,
+            status: row.try_get(7)?,
+            principal_outstanding: row.try_get(8)?,
+            arrears: row.try_get(9)?,
+            dpd: row.try_get(10)?,
+            bucket: row.try_get(11)?,
+            next_due_date: row.try_get(12)?,
+            schedule,
+            payments,
+            bucket_changes,
+            vehicle,
+        });
+    }
+    Ok(loans)
+}
+
+async fn promises_of(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    borrower_id: i64,
+) -> Result<Vec<PromiseRow>, StoreError> {
+    sqlx::query(&dialect(
+        backend,
+        "SELECT id, borrower_id, amount, due_on, made_on, made_at, made_by, status, paid, settled_on \
+         FROM promise WHERE borrower_id = ? ORDER BY made_at DESC, id DESC",
+    ))
+    .bind(borrower_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(promise_from_row)
+    .collect()
+}
+
+fn promise_from_row(row: &AnyRow) -> Result<PromiseRow, StoreError> {
+    Ok(PromiseRow {
+        id: row.try_get(0)?,
+        borrower_id: row.try_get(1)?,
+        amount: row.try_get(2)?,
+        due_on: row.try_get(3)?,
+        made_on: row.try_get(4)?,
+        made_at: row.try_get(5)?,
+        made_by: row.try_get(6)?,
+        status: row.try_get(7)?,
+        paid: row.try_get(8)?,
+        settled_on: row.try_get(9)?,
+    })
+}
+
+async fn timeline(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    borrower_id: i64,
+    promises: &[PromiseRow],
+) -> Result<Vec<TimelineEntry>, StoreError> {
+    let mut entries = Vec::new();
+    let contacts = sqlx::query(&dialect(
+        backend,
+        "SELECT at, channel, party, address, result, conversation, outcome, recorded_by, note FROM contact_event \
+         WHERE borrower_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+    ))
+    .bind(borrower_id)
+    .bind(TIMELINE_PER_KIND)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in contacts {
+        let at: String = row.try_get(0)?;
+        entries.push(TimelineEntry {
+            at: normalize_instant(&at),
+            kind: "contact",
+            actor: row.try_get(7)?,
+            address: row.try_get(3)?,
+            detail: serde_json::json!({
+                "channel": row.try_get::<String, _>(1)?,
+                "party": row.try_get::<String, _>(2)?,
+                "result": row.try_get::<String, _>(4)?,
+                "conversation": row.try_get::<i64, _>(5)? != 0,
+                "outcome": row.try_get::<Option<String>, _>(6)?,
+                "note": row.try_get::<Option<String>, _>(8)?,
+            }),
+        });
+    }
+    let events = sqlx::query(&dialect(
+        backend,
+        "SELECT business_date, kind, detail FROM case_event WHERE borrower_id = ? \
+         ORDER BY business_date DESC, id DESC LIMIT ?",
+    ))
+    .bind(borrower_id)
+    .bind(TIMELINE_PER_KIND)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in events {
+        let detail: String = row.try_get(2)?;
+        let detail = serde_json::from_str::<serde_json::Value>(&detail)
+            .unwrap_or(serde_json::Value::String(detail));
+        entries.push(TimelineEntry {
+            at: row.try_get(0)?,
+            kind: "case_event",
+            actor: None,
+            address: None,
+            detail: serde_json::json!({ "event": row.try_get::<String, _>(1)?, "detail": detail }),
+        });
+    }
+    let notes = sqlx::query(&dialect(
+        backend,
+        "SELECT at, author, text, qa_flags, id FROM case_note WHERE borrower_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+    ))
+    .bind(borrower_id)
+    .bind(TIMELINE_PER_KIND)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in notes {
+        let flags: String = row.try_get(3)?;
+        entries.push(TimelineEntry {
+            at: row.try_get(0)?,
+            kind: "note",
+            actor: row.try_get(1)?,
+            address: None,
+            detail: serde_json::json!({
+                "id": row.try_get::<i64, _>(4)?,
+                "text": row.try_get::<String, _>(2)?,
+                "qa_flags": serde_json::from_str::<serde_json::Value>(&flags).unwrap_or_default(),
+            }),
+        });
+    }
+    for promise in promises {
+        entries.push(TimelineEntry {
+            at: promise.made_at.clone(),
+            kind: "promise",
+            actor: Some(promise.made_by.clone()),
+            address: None,
+            detail: serde_json::json!({
+                "id": promise.id,
+                "amount_fen": promise.amount,
+                "due_on": promise.due_on,
+                "status": promise.status,
+                "paid_fen": promise.paid,
+                "settled_on": promise.settled_on,
+            }),
+        });
+    }
+    // Newest first; instants and dates sort together as text (a date sorts before the
+    // instants of the same day).
+    entries.sort_by(|a, b| b.at.cmp(&a.at));
+    Ok(entries)
+}
+
+/// A ledger instant in the API's form (RFC 3339, UTC, milliseconds); text that does not parse
+/// is passed through.
+fn normalize_instant(text: &str) -> String {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| instant_text(at.with_timezone(&Utc)))
+        .unwrap_or_else(|_| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like("a%b_c\\"), "a\\%b\\_c\\\\");
+        assert_eq!(split_phones("1;2;"), vec!["1", "2"]);
+    }
+}
