@@ -16,7 +16,7 @@ url=${1:-sqlite://load/recoup-1m.db}
 bin=target/release/recoup
 duration=${LOAD_SECONDS:-30}
 port=${LOAD_PORT:-18080}
-password='load-test-password-1'
+password='Kq7-bench-wrk-6tZ'
 
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet

@@ -262,11 +262,13 @@ pub struct SettleOutcome {
 }
 
 /// The ORDER BY of the queue: next action first (none last), then the more severe stage, then
-/// days past due and arrears, highest first.
+/// days past due and arrears, highest first. DPD and arrears are the case's stored figures as
+/// of the last planned date (`collection_case.dpd`, `.arrears`), so the order is an index read;
+/// the page's rows show the live figures.
 const QUEUE_ORDER: &str = "COALESCE(c.next_action_on, '9999-12-31'), \
      CASE c.stage WHEN 'written_off' THEN 8 WHEN 'agency' THEN 7 WHEN 'asset_preservation' THEN 6 \
      WHEN 'legal' THEN 5 WHEN 'late' THEN 4 WHEN 'middle' THEN 3 WHEN 'early' THEN 2 ELSE 1 END DESC, \
-     dpd DESC, arrears DESC, c.borrower_id";
+     c.dpd DESC, c.arrears DESC, c.borrower_id";
 
 impl Store {
     /// The user's queue: cases in scope matching `filter`, next best case first.
@@ -331,7 +333,9 @@ impl Store {
              CAST(COALESCE((SELECT SUM(l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance) \
                FROM loan l WHERE l.borrower_id = c.borrower_id AND l.status = 'active'), 0) AS BIGINT) AS arrears, \
              CAST((SELECT COUNT(*) FROM loan l WHERE l.borrower_id = c.borrower_id) AS BIGINT) \
-             {from} ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?"
+             FROM collection_case c JOIN borrower b ON b.id = c.borrower_id \
+             WHERE c.borrower_id IN (SELECT c.borrower_id {from} ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?) \
+             ORDER BY {QUEUE_ORDER}"
         );
         let sql = dialect(self.backend, &sql);
         let mut query = sqlx::query(&sql);

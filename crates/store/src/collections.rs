@@ -367,6 +367,8 @@ impl Store {
                 queue: most_urgent.map(|t| t.queue.to_string()),
                 next_action_on: treatments.iter().filter(|_| open).map(|t| t.due).min(),
                 open,
+                dpd: facts.dpd,
+                arrears: facts.total_arrears,
             };
             case_rows.push((
                 borrower_id,
@@ -720,6 +722,9 @@ struct CaseWork {
     queue: Option<String>,
     next_action_on: Option<NaiveDate>,
     open: bool,
+    /// The queue's sort keys as of the planned date.
+    dpd: u32,
+    arrears: Fen,
 }
 
 type CaseRow = (
@@ -751,14 +756,14 @@ async fn write_plan(
     let upsert = dialect(
         backend,
         "INSERT INTO collection_case (borrower_id, status, stage, opened_on, stage_since, closed_on, past_due, \
-         times_opened, arm, segment, quadrant, contactability, planned_on, queue, next_action_on) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (borrower_id) DO UPDATE SET \
+         times_opened, arm, segment, quadrant, contactability, planned_on, queue, next_action_on, dpd, arrears) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (borrower_id) DO UPDATE SET \
          status = excluded.status, stage = excluded.stage, opened_on = excluded.opened_on, \
          stage_since = excluded.stage_since, closed_on = excluded.closed_on, past_due = excluded.past_due, \
          times_opened = excluded.times_opened, arm = excluded.arm, segment = excluded.segment, \
          quadrant = excluded.quadrant, contactability = excluded.contactability, planned_on = excluded.planned_on, \
          queue = CASE WHEN excluded.status = 'open' THEN COALESCE(excluded.queue, collection_case.queue) END, \
-         next_action_on = excluded.next_action_on",
+         next_action_on = excluded.next_action_on, dpd = excluded.dpd, arrears = excluded.arrears",
     );
     for (borrower_id, record, arm, segment, quadrant, contactability, work) in cases {
         sqlx::query(&upsert)
@@ -781,6 +786,8 @@ async fn write_plan(
             .bind(date_s)
             .bind(work.queue.as_deref().filter(|_| work.open))
             .bind(work.next_action_on.map(date_text))
+            .bind(i64::from(work.dpd))
+            .bind(work.arrears.get())
             .execute(&mut **tx)
             .await?;
     }
