@@ -13,42 +13,61 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 url=${1:-sqlite://load/recoup-1m.db}
-bin=target/release/recoup
+# RECOUP_BIN: an already built binary to measure (default: build this checkout).
+bin=${RECOUP_BIN:-target/release/recoup}
 duration=${LOAD_SECONDS:-30}
 port=${LOAD_PORT:-18080}
 password='Kq7-bench-wrk-6tZ'
 
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet
+[[ -n ${RECOUP_BIN:-} ]] || cargo build --release --quiet
 
 if [[ $url == sqlite://* && ! -f ${url#sqlite://} ]]; then
     mkdir -p "$(dirname "${url#sqlite://}")"
     "$bin" --database-url "$url" bench eod --loans 1000000
 fi
 
-# Ten collectors and a manager; the next business date's end-of-day assigns the cases to them.
+# Ten collectors and a manager (end-of-day assigns them cases: see below).
 for user in manager1 collector01 collector02 collector03 collector04 collector05 collector06 \
             collector07 collector08 collector09 collector10; do
     role=collector; [[ $user == manager1 ]] && role=manager
     printf '%s\n' "$password" | "$bin" --database-url "$url" user add "$user" --role "$role" \
         --password-stdin >/dev/null 2>&1 || true
 done
-last=$("$bin" --database-url "$url" report portfolio --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["date"])')
-next=$(date -d "$last + 1 day" +%F)
-"$bin" --database-url "$url" eod --date "$next"
-
-"$bin" --database-url "$url" serve --listen "127.0.0.1:$port" >/tmp/recoup-load-serve.log 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-
+server=
+start_server() {
+    "$bin" --database-url "$url" serve --listen "127.0.0.1:$port" >/tmp/recoup-load-serve.log 2>&1 &
+    server=$!
+    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+}
+stop_server() {
+    [[ -n $server ]] && { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }
+    server=
+}
+trap stop_server EXIT
 login() {
     curl -fs -X POST "http://127.0.0.1:$port/api/v1/session" -H 'content-type: application/json' \
         -d "{\"username\":\"$1\",\"password\":\"$password\"}" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
+queue_total() {
+    curl -fs "http://127.0.0.1:$port/api/v1/queue?limit=1" -H "authorization: Bearer $1" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'
+}
+
+start_server
 collector_token=$(login collector01)
+if [[ $(queue_total "$collector_token") == 0 ]]; then
+    # The collectors are new: the next business date's end-of-day assigns them cases.
+    stop_server
+    last=$("$bin" --database-url "$url" report portfolio --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["date"])')
+    next=$(date -d "$last + 1 day" +%F)
+    "$bin" --database-url "$url" eod --date "$next"
+    start_server
+    collector_token=$(login collector01)
+fi
 manager_token=$(login manager1)
+echo "collector01 holds $(queue_total "$collector_token") open cases"
 
 # Case ids for the case view: the first page of every collector's queue, as the manager sees it.
 ids=$(curl -fs "http://127.0.0.1:$port/api/v1/queue?limit=200" -H "authorization: Bearer $manager_token" |

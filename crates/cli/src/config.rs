@@ -21,7 +21,40 @@ pub struct Settings {
     pub server: ServerSettings,
     /// `[assignment]`: who works which queue and how cases are handed out.
     pub assignment: recoup_store::AssignmentPolicy,
+    /// `[sms]` and `[dialer]`: how SMS and click-to-call leave recoup.
+    pub outbound: OutboundSettings,
 }
+
+/// The `[sms]` and `[dialer]` tables, checked. Secrets print as `***` in `Debug`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OutboundSettings {
+    /// `gateway = "kannel"`; `None` for `"none"` (the default: sending answers 503).
+    pub kannel: Option<recoup_channels::KannelSettings>,
+    /// The token the delivery-report endpoint requires.
+    pub dlr_token: Option<recoup_channels::Secret>,
+    /// `{lender}` in templates.
+    pub lender: String,
+    /// `{phone}` in templates: the lender's service number.
+    pub service_phone: String,
+    /// `[dialer] url` set; `None` otherwise (calling answers 503).
+    pub dialer: Option<recoup_channels::DialerSettings>,
+}
+
+/// The environment variables that override `[sms]` and `[dialer]` settings (so secrets need
+/// not sit in the file): name → setting.
+pub const OUTBOUND_ENV: [(&str, &str); 11] = [
+    ("RECOUP_SMS_GATEWAY", "sms.gateway"),
+    ("RECOUP_SMS_URL", "sms.url"),
+    ("RECOUP_SMS_USERNAME", "sms.username"),
+    ("RECOUP_SMS_PASSWORD", "sms.password"),
+    ("RECOUP_SMS_FROM", "sms.from"),
+    ("RECOUP_SMS_DLR_URL", "sms.dlr_url"),
+    ("RECOUP_SMS_DLR_TOKEN", "sms.dlr_token"),
+    ("RECOUP_SMS_LENDER", "sms.lender"),
+    ("RECOUP_SMS_SERVICE_PHONE", "sms.service_phone"),
+    ("RECOUP_DIALER_URL", "dialer.url"),
+    ("RECOUP_DIALER_TOKEN", "dialer.token"),
+];
 
 /// The `[server]` table: where `recoup serve` listens and how sessions and lockout behave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +121,59 @@ struct RawSettings {
     plans: Option<RawPlans>,
     assignment: Option<RawAssignment>,
     cases: Option<RawCases>,
+    sms: Option<RawSms>,
+    dialer: Option<RawDialer>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSms {
+    gateway: Option<String>,
+    url: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    from: Option<String>,
+    dlr_url: Option<String>,
+    dlr_token: Option<String>,
+    lender: Option<String>,
+    service_phone: Option<String>,
+    timeout_seconds: Option<u32>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDialer {
+    url: Option<String>,
+    token: Option<String>,
+    timeout_seconds: Option<u32>,
+}
+
+// Hand-written so the raw password and tokens never reach a log through `{:?}`.
+impl std::fmt::Debug for RawSms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawSms")
+            .field("gateway", &self.gateway)
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .field("dlr_url", &self.dlr_url)
+            .field("dlr_token", &self.dlr_token.as_ref().map(|_| "***"))
+            .field("lender", &self.lender)
+            .field("service_phone", &self.service_phone)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for RawDialer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawDialer")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("timeout_seconds", &self.timeout_seconds)
+            .finish()
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -177,12 +263,23 @@ impl Settings {
             ),
             None => (String::new(), String::new()),
         };
-        Settings::parse(&text).with_context(|| format!("invalid configuration in {name}"))
+        Settings::parse_with_env(&text, |name| std::env::var(name).ok())
+            .with_context(|| format!("invalid configuration in {name}"))
     }
 
     /// Parses settings text; TOML errors carry line and column.
     pub fn parse(text: &str) -> anyhow::Result<Settings> {
-        let raw: RawSettings = toml::from_str(text)?;
+        Settings::parse_with_env(text, |_| None)
+    }
+
+    /// Parses settings text, then lets `env` (a variable lookup) override the settings listed
+    /// in [`OUTBOUND_ENV`].
+    pub fn parse_with_env(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Settings> {
+        let mut raw: RawSettings = toml::from_str(text)?;
+        apply_outbound_env(&mut raw, &env);
         let timezone: Tz = match raw.timezone.as_deref() {
             None => chrono_tz::Asia::Shanghai,
             Some(name) => name
@@ -271,12 +368,14 @@ impl Settings {
         server.config.buckets = policy.buckets.clone();
         server.config.cases = parse_cases(raw.cases.unwrap_or_default(), timezone)?;
         let assignment = parse_assignment(raw.assignment.unwrap_or_default())?;
+        let outbound = parse_outbound(raw.sms.unwrap_or_default(), raw.dialer.unwrap_or_default())?;
         Ok(Settings {
             timezone,
             policy,
             collections,
             server,
             assignment,
+            outbound,
         })
     }
 
@@ -446,6 +545,84 @@ fn parse_cases(raw: RawCases, timezone: Tz) -> anyhow::Result<recoup_server::Cas
     Ok(cases)
 }
 
+fn apply_outbound_env(raw: &mut RawSettings, env: &impl Fn(&str) -> Option<String>) {
+    for (name, setting) in OUTBOUND_ENV {
+        let Some(value) = env(name) else { continue };
+        let sms = RawSms::default;
+        let dialer = RawDialer::default;
+        let slot = match setting {
+            "sms.gateway" => &mut raw.sms.get_or_insert_with(sms).gateway,
+            "sms.url" => &mut raw.sms.get_or_insert_with(sms).url,
+            "sms.username" => &mut raw.sms.get_or_insert_with(sms).username,
+            "sms.password" => &mut raw.sms.get_or_insert_with(sms).password,
+            "sms.from" => &mut raw.sms.get_or_insert_with(sms).from,
+            "sms.dlr_url" => &mut raw.sms.get_or_insert_with(sms).dlr_url,
+            "sms.dlr_token" => &mut raw.sms.get_or_insert_with(sms).dlr_token,
+            "sms.lender" => &mut raw.sms.get_or_insert_with(sms).lender,
+            "sms.service_phone" => &mut raw.sms.get_or_insert_with(sms).service_phone,
+            "dialer.url" => &mut raw.dialer.get_or_insert_with(dialer).url,
+            _ => &mut raw.dialer.get_or_insert_with(dialer).token,
+        };
+        *slot = Some(value);
+    }
+}
+
+/// `[sms]` and `[dialer]`: a gateway needs its URL, user, the lender's name and service number
+/// (templates show them); each is checked as the channel crate would use it.
+fn parse_outbound(sms: RawSms, dialer: RawDialer) -> anyhow::Result<OutboundSettings> {
+    use recoup_channels::{DialerSettings, KannelSettings, Secret};
+    let seconds =
+        |field: &str, value: Option<u32>, default: u32| -> anyhow::Result<std::time::Duration> {
+            let n = value.unwrap_or(default);
+            if !(1..=120).contains(&n) {
+                bail!("{field}: 1 to 120 seconds, got {n}");
+            }
+            Ok(std::time::Duration::from_secs(u64::from(n)))
+        };
+    let mut settings = OutboundSettings {
+        lender: sms.lender.clone().unwrap_or_default(),
+        service_phone: sms.service_phone.clone().unwrap_or_default(),
+        dlr_token: sms.dlr_token.clone().map(Secret::new),
+        ..OutboundSettings::default()
+    };
+    match sms.gateway.as_deref().unwrap_or("none") {
+        "none" => {}
+        "kannel" => {
+            let required = |field: &str, value: &Option<String>| -> anyhow::Result<String> {
+                match value {
+                    Some(v) if !v.trim().is_empty() => Ok(v.clone()),
+                    _ => bail!("sms.{field}: required with gateway = \"kannel\""),
+                }
+            };
+            let kannel = KannelSettings {
+                url: required("url", &sms.url)?,
+                username: required("username", &sms.username)?,
+                password: Secret::new(required("password", &sms.password)?),
+                from: sms.from.clone().unwrap_or_default(),
+                dlr_url: sms.dlr_url.clone().filter(|u| !u.trim().is_empty()),
+                dlr_token: settings.dlr_token.clone(),
+                timeout: seconds("sms.timeout_seconds", sms.timeout_seconds, 10)?,
+            };
+            required("lender", &sms.lender)?;
+            required("service_phone", &sms.service_phone)?;
+            recoup_channels::KannelGateway::new(kannel.clone())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            settings.kannel = Some(kannel);
+        }
+        other => bail!("sms.gateway: `kannel` or `none`, got `{other}`"),
+    }
+    if let Some(url) = dialer.url.filter(|u| !u.trim().is_empty()) {
+        let dialer = DialerSettings {
+            url,
+            token: dialer.token.filter(|t| !t.is_empty()).map(Secret::new),
+            timeout: seconds("dialer.timeout_seconds", dialer.timeout_seconds, 5)?,
+        };
+        recoup_channels::DialerHook::new(dialer.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        settings.dialer = Some(dialer);
+    }
+    Ok(settings)
+}
+
 /// "1.5" → 15000 basis points of the contract rate.
 fn parse_multiple_bp(text: &str) -> anyhow::Result<u32> {
     let fen = Fen::parse_yuan(text).map_err(|_| {
@@ -502,6 +679,61 @@ promise_horizon_days = 14
         ] {
             assert!(Settings::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn sms_and_dialer_settings_are_read_checked_and_overridden_by_the_environment() {
+        let text = r#"
+[sms]
+gateway = "kannel"
+url = "http://127.0.0.1:13013/cgi-bin/sendsms"
+username = "recoup"
+password = "from-the-file"
+from = "10690000"
+lender = "某汽车金融"
+service_phone = "400-800-8000"
+[dialer]
+url = "http://pbx.internal/click2call"
+timeout_seconds = 3
+"#;
+        let env = |name: &str| match name {
+            "RECOUP_SMS_PASSWORD" => Some("from-the-environment".to_string()),
+            "RECOUP_DIALER_TOKEN" => Some("dialer-secret".to_string()),
+            _ => None,
+        };
+        let settings = Settings::parse_with_env(text, env).unwrap();
+        let kannel = settings.outbound.kannel.clone().unwrap();
+        assert_eq!(kannel.password.expose(), "from-the-environment");
+        assert_eq!(kannel.from, "10690000");
+        let dialer = settings.outbound.dialer.clone().unwrap();
+        assert_eq!(dialer.token.unwrap().expose(), "dialer-secret");
+        assert_eq!(dialer.timeout, std::time::Duration::from_secs(3));
+        let printed = format!("{:?}", settings.outbound);
+        assert!(!printed.contains("from-the-environment") && !printed.contains("dialer-secret"));
+        assert_eq!(
+            Settings::parse("").unwrap().outbound,
+            OutboundSettings::default()
+        );
+        for (bad, field) in [
+            ("[sms]\ngateway = \"twilio\"", "sms.gateway"),
+            ("[sms]\ngateway = \"kannel\"\nusername = \"u\"", "sms.url"),
+            (
+                "[sms]\ngateway = \"kannel\"\nurl = \"http://k/\"\nusername = \"u\"\npassword = \"p\"",
+                "sms.lender",
+            ),
+            ("[dialer]\nurl = \"https://pbx/\"", "dialer.url"),
+            ("[dialer]\nurl = \"http://pbx/\"\ntimeout_seconds = 0", "dialer.timeout_seconds"),
+        ] {
+            let message = format!("{:#}", Settings::parse(bad).unwrap_err());
+            assert!(message.contains(field), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn the_example_settings_file_parses() {
+        let settings = Settings::parse(include_str!("../../../examples/recoup.toml")).unwrap();
+        assert_eq!(settings.outbound.kannel, None);
+        assert_eq!(settings.outbound.dialer, None);
     }
 
     #[test]

@@ -114,6 +114,13 @@ impl TemplateBook {
         self.templates.get(id)
     }
 
+    /// Every template with its id, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Template)> {
+        self.templates
+            .iter()
+            .map(|(id, template)| (id.as_str(), template))
+    }
+
     /// How many templates the file holds.
     pub fn len(&self) -> usize {
         self.templates.len()

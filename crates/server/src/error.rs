@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 pub struct ErrorBody {
     /// A stable, machine-readable code: `invalid`, `invalid_json`, `unauthenticated`,
     /// `invalid_credentials`, `forbidden`, `csrf`, `not_found`, `method_not_allowed`,
-    /// `conflict`, `blocked`, `too_large`, `unsupported_media_type`, `internal`.
+    /// `conflict`, `blocked`, `bad_gateway`, `unavailable`, `too_large`,
+    /// `unsupported_media_type`, `internal`.
     pub error: &'static str,
     /// What went wrong, for people.
     pub message: String,
@@ -69,6 +70,13 @@ pub enum AppError {
     /// Clashes with what is stored, e.g. a taken username (409).
     #[error("{message}")]
     Conflict { field: String, message: String },
+    /// The SMS gateway or the dialer refused or did not answer (502); what was asked is
+    /// recorded as failed.
+    #[error("{message}")]
+    BadGateway { message: String },
+    /// A channel that is not configured (503).
+    #[error("{message}")]
+    Unavailable { message: String },
     #[error("request body is larger than {limit} bytes")]
     TooLarge { limit: usize },
     #[error("request body must be JSON (Content-Type: application/json)")]
@@ -98,6 +106,8 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::BadGateway { .. } => StatusCode::BAD_GATEWAY,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -116,6 +126,8 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict { .. } => "conflict",
+            AppError::BadGateway { .. } => "bad_gateway",
+            AppError::Unavailable { .. } => "unavailable",
             AppError::TooLarge { .. } => "too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Internal(_) => "internal",

@@ -30,6 +30,8 @@ pub mod extract;
 pub mod mask;
 mod metrics;
 mod openapi;
+mod outbound;
+mod queue_totals;
 pub mod routes;
 mod state;
 mod web;
@@ -51,7 +53,8 @@ use utoipa_axum::routes;
 pub use clock::{Clock, ManualClock};
 pub use error::{ApiResult, AppError, ErrorBody};
 pub use openapi::ApiDoc;
-pub use state::{AppState, CaseSettings, ServerConfig};
+pub use outbound::{Outbound, OutboundError};
+pub use state::{AppState, CaseSettings, OversightSettings, ServerConfig, TemplateFlag};
 
 /// The default listen address: loopback only, so a fresh install is not exposed by accident.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -90,6 +93,10 @@ pub fn router(state: AppState) -> Router {
     .fallback(web::fallback)
     .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
     .layer(DefaultBodyLimit::max(state.config.body_limit))
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        queue_totals::forget_after_writes,
+    ))
     .layer(middleware::from_fn_with_state(
         state.clone(),
         metrics::observe,

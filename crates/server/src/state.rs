@@ -6,10 +6,13 @@ use std::sync::Arc;
 use recoup_core::auth::AuthPolicy;
 use recoup_core::delinquency::BucketScheme;
 use recoup_core::role::{Permission, Role};
-use recoup_store::{PlanSettings, Store};
+use recoup_store::{AssignmentPolicy, PlanSettings, Store};
+use recoup_strategy::StrategyOutline;
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
+use crate::outbound::Outbound;
+use crate::queue_totals::QueueTotals;
 
 /// Server settings (the `[server]` table of recoup.toml, less the listen address).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +31,30 @@ pub struct ServerConfig {
     pub buckets: BucketScheme,
     /// Case work: who may reveal personal data, promise and note limits.
     pub cases: CaseSettings,
+    /// What the strategy, compliance and admin pages show of the configuration.
+    pub oversight: OversightSettings,
+}
+
+/// The configuration the oversight pages show: the active strategy, the `[assignment]` rules
+/// and the contact templates language QA flagged. Set by `recoup serve` from recoup.toml.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OversightSettings {
+    /// The active strategy file (its name and outline); `None` when the server was started
+    /// without one (the API tests).
+    pub strategy: Option<Arc<(String, StrategyOutline)>>,
+    /// `[assignment]`: which role works each queue and how cases are handed out.
+    pub assignment: AssignmentPolicy,
+    /// Contact templates with warn-tier language-QA terms.
+    pub template_flags: Vec<TemplateFlag>,
+}
+
+/// A contact template with the warn-tier terms language QA found in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateFlag {
+    pub id: String,
+    pub channel: String,
+    pub text: String,
+    pub terms: Vec<String>,
 }
 
 /// The `[cases]` settings.
@@ -71,6 +98,7 @@ impl Default for ServerConfig {
             plans: PlanSettings::default(),
             buckets: BucketScheme::default(),
             cases: CaseSettings::default(),
+            oversight: OversightSettings::default(),
         }
     }
 }
@@ -82,6 +110,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<ServerConfig>,
     pub(crate) metrics: Arc<Metrics>,
+    /// Guard, templates, SMS gateway and dialer for the outbound endpoints; `None` only if the
+    /// shipped defaults failed to load (the endpoints then answer 503).
+    pub outbound: Option<Arc<Outbound>>,
+    /// Recent queue counts (see [`crate::queue_totals`]).
+    pub(crate) queue_totals: Arc<QueueTotals>,
 }
 
 impl AppState {
@@ -91,7 +124,21 @@ impl AppState {
             clock,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
+            queue_totals: Arc::new(QueueTotals::default()),
+            outbound: match Outbound::shipped() {
+                Ok(outbound) => Some(Arc::new(outbound)),
+                Err(error) => {
+                    tracing::error!(%error, "outbound contact is unavailable");
+                    None
+                }
+            },
         }
+    }
+
+    /// The same state with `outbound` as the SMS, dialer and compliance settings.
+    pub fn with_outbound(mut self, outbound: Outbound) -> AppState {
+        self.outbound = Some(Arc::new(outbound));
+        self
     }
 
     /// Now, by the injected clock.

@@ -14,7 +14,7 @@ use sqlx::Row;
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::error::StoreError;
 use crate::sql::{date_text, dialect};
-use crate::Store;
+use crate::{Backend, Store};
 
 /// How a user is picked among the candidates for a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -363,7 +363,22 @@ impl Store {
             }
             tx.commit().await?;
         }
+        self.refresh_case_statistics().await?;
         Ok(outcome)
+    }
+
+    /// After the day's case work (planning, then assignment) has rewritten most open cases:
+    /// on PostgreSQL, vacuum and analyze the case table so a collector's queue count is an
+    /// index-only scan again (with the visibility map stale it read thousands of heap pages:
+    /// 16 ms against 1.5 ms over 7,429 cases). SQLite's count reads the index alone anyway.
+    pub async fn refresh_case_statistics(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            // The simple query protocol: VACUUM may not run in a (prepared) transaction block.
+            sqlx::raw_sql("VACUUM (ANALYZE) collection_case")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Reassigns the selected open cases to `to` (an active user), in one transaction with a

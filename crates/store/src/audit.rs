@@ -270,6 +270,38 @@ impl Store {
         rows.iter().map(audit_row).collect()
     }
 
+    /// Audit rows newest first, as [`Store::audit_rows`], narrowed to one actor and/or one
+    /// action code when given.
+    pub async fn audit_rows_where(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+        actor: Option<&str>,
+        action: Option<&str>,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let mut sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq < ?");
+        if actor.is_some() {
+            sql.push_str(" AND actor = ?");
+        }
+        if action.is_some() {
+            sql.push_str(" AND action = ?");
+        }
+        sql.push_str(" ORDER BY seq DESC LIMIT ?");
+        let sql = dialect(self.backend, &sql).into_owned();
+        let mut query = sqlx::query(&sql).bind(before.unwrap_or(i64::MAX));
+        if let Some(actor) = actor {
+            query = query.bind(actor);
+        }
+        if let Some(action) = action {
+            query = query.bind(action);
+        }
+        let rows = query
+            .bind(limit.clamp(0, 1_000))
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(audit_row).collect()
+    }
+
     /// Recomputes the whole chain from the first row and reports the first row that does not
     /// check: a gap in the sequence, a `prev_hash` that is not the previous row's hash, a hash
     /// that does not match the row's contents, or rows missing after the last one read.

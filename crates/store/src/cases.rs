@@ -6,6 +6,8 @@
 //! a case that does not exist. Personal data is returned unmasked; masking is the API's job
 //! (`recoup-server`'s wire types), so the rules of what to show live in one place.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use recoup_core::case::{DelayReason, Temperament};
 use recoup_core::contact::{Channel, ContactEvent, Party};
@@ -35,8 +37,62 @@ pub struct QueueFilter {
     pub search: Option<String>,
     /// Include closed cases (default: open only).
     pub include_closed: bool,
+    /// The order of the page (default: next best case first).
+    pub sort: QueueSort,
+    /// How many cases match, when the caller already knows (a count it remembers); the store
+    /// then does not count again.
+    pub known_total: Option<i64>,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// How the queue is ordered. Every order ends with the case id, so pages never overlap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueueSort {
+    /// Next best case first: next action date, stage severity, days past due, arrears.
+    #[default]
+    Best,
+    /// Days past due, highest (or lowest) first, then the next best case.
+    DpdDesc,
+    DpdAsc,
+    /// Arrears, highest (or lowest) first, then the next best case.
+    ArrearsDesc,
+    ArrearsAsc,
+    /// Next action date, latest first (cases without one first), then the next best case.
+    NextActionDesc,
+}
+
+impl QueueSort {
+    /// Every order, by its wire code.
+    pub const ALL: [(&'static str, QueueSort); 6] = [
+        ("best", QueueSort::Best),
+        ("dpd_desc", QueueSort::DpdDesc),
+        ("dpd_asc", QueueSort::DpdAsc),
+        ("arrears_desc", QueueSort::ArrearsDesc),
+        ("arrears_asc", QueueSort::ArrearsAsc),
+        ("next_action_desc", QueueSort::NextActionDesc),
+    ];
+
+    /// The order for a wire code (`dpd_desc`, …), if it names one.
+    pub fn parse(code: &str) -> Option<QueueSort> {
+        QueueSort::ALL
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, sort)| *sort)
+    }
+
+    /// The ORDER BY over `collection_case c`.
+    fn order_by(self) -> String {
+        let first = match self {
+            QueueSort::Best => return QUEUE_ORDER.to_string(),
+            QueueSort::DpdDesc => "c.dpd DESC",
+            QueueSort::DpdAsc => "c.dpd ASC",
+            QueueSort::ArrearsDesc => "c.arrears DESC",
+            QueueSort::ArrearsAsc => "c.arrears ASC",
+            QueueSort::NextActionDesc => "c.action_key DESC",
+        };
+        format!("{first}, {QUEUE_ORDER}")
+    }
 }
 
 /// One case in the queue (personal data unmasked; the API masks it).
@@ -162,6 +218,10 @@ pub struct LoanFile {
     pub status: String,
     pub principal_outstanding: i64,
     pub arrears: i64,
+    /// Penalty interest owed (part of `arrears`; what a waiver of penalty can forgive).
+    pub penalty: i64,
+    /// Late fees owed (part of `arrears`; what a waiver of fees can forgive).
+    pub fees: i64,
     pub dpd: i64,
     pub bucket: String,
     pub next_due_date: Option<String>,
@@ -241,6 +301,9 @@ pub struct NewContact {
     pub delay_reason: Option<DelayReason>,
     pub temperament: Option<Temperament>,
     pub note: Option<String>,
+    /// The dialer call (`POST /cases/{id}/calls`) this outcome is for; see
+    /// `outbound::resolve_dialed_call`.
+    pub call_id: Option<i64>,
 }
 
 /// A logged contact.
@@ -262,13 +325,12 @@ pub struct SettleOutcome {
 }
 
 /// The ORDER BY of the queue: next action first (none last), then the more severe stage, then
-/// days past due and arrears, highest first. DPD and arrears are the case's stored figures as
-/// of the last planned date (`collection_case.dpd`, `.arrears`), so the order is an index read;
-/// the page's rows show the live figures.
-const QUEUE_ORDER: &str = "COALESCE(c.next_action_on, '9999-12-31'), \
-     CASE c.stage WHEN 'written_off' THEN 8 WHEN 'agency' THEN 7 WHEN 'asset_preservation' THEN 6 \
-     WHEN 'legal' THEN 5 WHEN 'late' THEN 4 WHEN 'middle' THEN 3 WHEN 'early' THEN 2 ELSE 1 END DESC, \
-     c.dpd DESC, c.arrears DESC, c.borrower_id";
+/// days past due and arrears, highest first. The keys are columns of the case (`action_key` and
+/// `stage_rank` are derived by the database, migration 0010; DPD and arrears are the stored
+/// figures as of the last planned date), and the indexes `collection_case_order(_all)` hold
+/// them in this order, so a page is an index range read; the page's rows show live figures.
+const QUEUE_ORDER: &str =
+    "c.action_key, c.stage_rank DESC, c.dpd DESC, c.arrears DESC, c.borrower_id";
 
 impl Store {
     /// The user's queue: cases in scope matching `filter`, next best case first.
@@ -313,29 +375,37 @@ impl Store {
             }
             conditions.push(format!("({})", alternatives.join(" OR ")));
         }
+        // The borrower is joined only to search its name and phones: for a caseload of
+        // thousands the join alone made the count 30 ms, against 1 ms from the index.
+        let join = if filter.search.is_some() {
+            "JOIN borrower b ON b.id = c.borrower_id "
+        } else {
+            ""
+        };
         let from = format!(
-            "FROM collection_case c JOIN borrower b ON b.id = c.borrower_id WHERE {}",
+            "FROM collection_case c {join}WHERE {}",
             conditions.join(" AND ")
         );
         let mut conn = self.reader().acquire().await?;
-        let count_sql = format!("SELECT COUNT(*) {from}");
-        let count_sql = dialect(self.backend, &count_sql);
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-        for bind in &binds {
-            count = count.bind(bind.as_str());
-        }
-        let total = count.fetch_one(&mut *conn).await?;
+        let total = match filter.known_total {
+            Some(total) => total,
+            None => {
+                let count_sql = format!("SELECT COUNT(*) {from}");
+                let count_sql = dialect(self.backend, &count_sql);
+                let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+                for bind in &binds {
+                    count = count.bind(bind.as_str());
+                }
+                count.fetch_one(&mut *conn).await?
+            }
+        };
         let sql = format!(
             "SELECT c.borrower_id, b.name, b.phones, b.home_address, c.status, c.stage, c.queue, \
-             c.next_action_on, c.assignee, c.agency, \
-             CAST(COALESCE((SELECT MAX(l.dpd) FROM loan l WHERE l.borrower_id = c.borrower_id AND l.status = 'active'), 0) AS BIGINT) AS dpd, \
-             COALESCE({WORST_BUCKET}, 'M0'), \
-             CAST(COALESCE((SELECT SUM(l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance) \
-               FROM loan l WHERE l.borrower_id = c.borrower_id AND l.status = 'active'), 0) AS BIGINT) AS arrears, \
-             CAST((SELECT COUNT(*) FROM loan l WHERE l.borrower_id = c.borrower_id) AS BIGINT) \
+             c.next_action_on, c.assignee, c.agency \
              FROM collection_case c JOIN borrower b ON b.id = c.borrower_id \
-             WHERE c.borrower_id IN (SELECT c.borrower_id {from} ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?) \
-             ORDER BY {QUEUE_ORDER}"
+             WHERE c.borrower_id IN (SELECT c.borrower_id {from} ORDER BY {order} LIMIT ? OFFSET ?) \
+             ORDER BY {order}",
+            order = filter.sort.order_by()
         );
         let sql = dialect(self.backend, &sql);
         let mut query = sqlx::query(&sql);
@@ -347,7 +417,7 @@ impl Store {
             .bind(filter.offset)
             .fetch_all(&mut *conn)
             .await?;
-        let entries = rows
+        let mut entries = rows
             .iter()
             .map(|row| {
                 let phones: String = row.try_get(2)?;
@@ -362,13 +432,14 @@ impl Store {
                     next_action_on: row.try_get(7)?,
                     assignee: row.try_get(8)?,
                     agency: row.try_get(9)?,
-                    dpd: row.try_get(10)?,
-                    bucket: row.try_get(11)?,
-                    arrears: row.try_get(12)?,
-                    loans: row.try_get(13)?,
+                    dpd: 0,
+                    bucket: "M0".to_string(),
+                    arrears: 0,
+                    loans: 0,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        live_loan_figures(&mut conn, self.backend, &mut entries).await?;
         Ok(QueuePage { entries, total })
     }
 
@@ -520,7 +591,42 @@ impl Store {
         };
         // The ledger's instants use to_rfc3339, as planning's reads compare against it.
         let at = now.to_rfc3339();
-        let id: i64 = sqlx::query_scalar(&dialect(
+        // A call recoup dialled already has its ledger row: the outcome updates it, so one call
+        // is one ledger entry.
+        let dialed = if contact.channel == Channel::Call && contact.party == Party::Borrower {
+            crate::outbound::resolve_dialed_call(
+                &mut tx,
+                self.backend,
+                borrower_id,
+                &address,
+                &access.username,
+                contact.call_id,
+                now,
+            )
+            .await?
+        } else if contact.call_id.is_some() {
+            return Err(StoreError::Invalid {
+                field: "call_id",
+                message: "only for calls to the borrower".into(),
+            });
+        } else {
+            None
+        };
+        let id: i64 = if let Some(event_id) = dialed {
+            sqlx::query(&dialect(
+                self.backend,
+                "UPDATE contact_event SET result = ?, conversation = ?, outcome = ?, note = ? WHERE id = ?",
+            ))
+            .bind(result)
+            .bind(i64::from(conversation))
+            .bind(contact.outcome.code())
+            .bind(contact.note.as_deref())
+            .bind(event_id)
+            .execute(&mut *tx)
+            .await?;
+            event_id
+        } else {
+            sqlx::query_scalar(&dialect(
             self.backend,
             "INSERT INTO contact_event (borrower_id, loan_id, at, channel, party, address, result, conversation, \
              outcome, recorded_by, note) VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -536,7 +642,8 @@ impl Store {
         .bind(&access.username)
         .bind(contact.note.as_deref())
         .fetch_one(&mut *tx)
-        .await?;
+        .await?
+        };
         if contact.delay_reason.is_some() || contact.temperament.is_some() {
             sqlx::query(&dialect(
                 self.backend,
@@ -757,6 +864,56 @@ fn split_phones(phones: &str) -> Vec<String> {
         .collect()
 }
 
+/// Fills in the live loan figures of a queue page — worst days past due and its bucket, arrears
+/// of the active loans, number of loans — from one read of the page's loans (rather than four
+/// correlated subqueries per case, which were half of the queue's cost under load).
+async fn live_loan_figures(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    entries: &mut [QueueEntry],
+) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT borrower_id, id, status, dpd, bucket, \
+         arrears_principal + arrears_interest + fees_balance + penalty_balance \
+         FROM loan WHERE borrower_id IN ({}) ORDER BY borrower_id, id",
+        vec!["?"; entries.len()].join(", ")
+    );
+    let sql = dialect(backend, &sql);
+    let mut query = sqlx::query(&sql);
+    for entry in entries.iter() {
+        query = query.bind(entry.borrower_id);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    let index: HashMap<i64, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| (entry.borrower_id, i))
+        .collect();
+    // The worst loan's bucket: highest DPD of any loan, the first loan on a tie.
+    let mut worst: HashMap<i64, i64> = HashMap::new();
+    for row in &rows {
+        let borrower_id: i64 = row.try_get(0)?;
+        let Some(entry) = index.get(&borrower_id).and_then(|&i| entries.get_mut(i)) else {
+            continue;
+        };
+        let status: String = row.try_get(2)?;
+        let dpd: i64 = row.try_get(3)?;
+        entry.loans += 1;
+        if status == "active" {
+            entry.dpd = entry.dpd.max(dpd);
+            entry.arrears += row.try_get::<i64, _>(5)?;
+        }
+        if worst.get(&borrower_id).is_none_or(|&max| dpd > max) {
+            worst.insert(borrower_id, dpd);
+            entry.bucket = row.try_get(4)?;
+        }
+    }
+    Ok(())
+}
+
 async fn scoped_case(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -853,13 +1010,97 @@ async fn loan_files(
         "SELECT l.id, l.loan_no, l.product, l.principal, l.term_months, l.method, l.disbursement_date, l.status, \
          l.principal_outstanding, l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance, \
          l.dpd, l.bucket, l.next_due_date, v.id, v.vin, v.plate, v.make, v.model, v.model_year, v.price, \
-         v.lien_status, v.gps_terminal_id \
+         v.lien_status, v.gps_terminal_id, l.penalty_balance, l.fees_balance \
          FROM loan l LEFT JOIN vehicle v ON v.id = l.vehicle_id WHERE l.borrower_id = ? ORDER BY l.id",
     ))
     .bind(borrower_id)
     .fetch_all(&mut *conn)
     .await?;
-    let mut loans = Vec::new();
+    // The loans' schedules, payments and bucket changes come in one statement each for the
+    // whole borrower (not one per loan): the case view is the hottest read of the API.
+    let mut schedules: HashMap<i64, Vec<InstallmentRow>> =
+        json_children_by_loan::<(i64, String, i64, i64, i64, i64, Option<String>)>(
+            conn,
+            backend,
+            "installment i",
+            "i",
+            "i.period, i.due_date, i.principal_due, i.interest_due, i.principal_paid, \
+             i.interest_paid, i.paid_off_on",
+            "i.period",
+            borrower_id,
+        )
+        .await?
+        .into_iter()
+        .map(|(loan, rows)| {
+            let rows = rows
+                .into_iter()
+                .map(
+                    |(
+                        period,
+                        due_date,
+                        principal_due,
+                        interest_due,
+                        principal_paid,
+                        interest_paid,
+                        paid_off_on,
+                    )| {
+                        InstallmentRow {
+                            period,
+                            due_date,
+                            principal_due,
+                            interest_due,
+                            principal_paid,
+                            interest_paid,
+                            paid_off_on,
+                        }
+                    },
+                )
+                .collect();
+            (loan, rows)
+        })
+        .collect();
+    let mut payments: HashMap<i64, Vec<PaymentRow>> =
+        json_children_by_loan::<(i64, String, String, i64)>(
+            conn,
+            backend,
+            "payment p",
+            "p",
+            "p.id, p.channel, p.value_date, p.amount",
+            "p.value_date DESC, p.id DESC",
+            borrower_id,
+        )
+        .await?
+        .into_iter()
+        .map(|(loan, rows)| {
+            let rows = rows
+                .into_iter()
+                .map(|(id, channel, value_date, amount)| PaymentRow {
+                    id,
+                    channel,
+                    value_date,
+                    amount,
+                })
+                .collect();
+            (loan, rows)
+        })
+        .collect();
+    let mut bucket_changes = children_by_loan(
+        conn,
+        backend,
+        "SELECT b.loan_id, b.business_date, b.from_bucket, b.to_bucket FROM bucket_change b \
+         JOIN loan l ON l.id = b.loan_id WHERE l.borrower_id = ? \
+         ORDER BY b.loan_id, b.business_date DESC",
+        borrower_id,
+        |b| {
+            Ok(BucketChangeRow {
+                business_date: b.try_get(1)?,
+                from_bucket: b.try_get(2)?,
+                to_bucket: b.try_get(3)?,
+            })
+        },
+    )
+    .await?;
+    let mut loans = Vec::with_capacity(rows.len());
     for row in rows {
         let loan_id: i64 = row.try_get(0)?;
         let vehicle_id: Option<i64> = row.try_get(13)?;
@@ -877,60 +1118,6 @@ async fn loan_files(
             }),
             None => None,
         };
-        let schedule = sqlx::query(&dialect(
-            backend,
-            "SELECT period, due_date, principal_due, interest_due, principal_paid, interest_paid, paid_off_on \
-             FROM installment WHERE loan_id = ? ORDER BY period",
-        ))
-        .bind(loan_id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|i| {
-            Ok(InstallmentRow {
-                period: i.try_get(0)?,
-                due_date: i.try_get(1)?,
-                principal_due: i.try_get(2)?,
-                interest_due: i.try_get(3)?,
-                principal_paid: i.try_get(4)?,
-                interest_paid: i.try_get(5)?,
-                paid_off_on: i.try_get(6)?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-        let payments = sqlx::query(&dialect(
-            backend,
-            "SELECT id, channel, value_date, amount FROM payment WHERE loan_id = ? ORDER BY value_date DESC, id DESC",
-        ))
-        .bind(loan_id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|p| {
-            Ok(PaymentRow {
-                id: p.try_get(0)?,
-                channel: p.try_get(1)?,
-                value_date: p.try_get(2)?,
-                amount: p.try_get(3)?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-        let bucket_changes = sqlx::query(&dialect(
-            backend,
-            "SELECT business_date, from_bucket, to_bucket FROM bucket_change WHERE loan_id = ? ORDER BY business_date DESC",
-        ))
-        .bind(loan_id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|b| {
-            Ok(BucketChangeRow {
-                business_date: b.try_get(0)?,
-                from_bucket: b.try_get(1)?,
-                to_bucket: b.try_get(2)?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
         loans.push(LoanFile {
             id: loan_id,
             loan_no: row.try_get(1)?,
@@ -942,16 +1129,81 @@ async fn loan_files(
             status: row.try_get(7)?,
             principal_outstanding: row.try_get(8)?,
             arrears: row.try_get(9)?,
+            penalty: row.try_get(22)?,
+            fees: row.try_get(23)?,
             dpd: row.try_get(10)?,
             bucket: row.try_get(11)?,
             next_due_date: row.try_get(12)?,
-            schedule,
-            payments,
-            bucket_changes,
+            schedule: schedules.remove(&loan_id).unwrap_or_default(),
+            payments: payments.remove(&loan_id).unwrap_or_default(),
+            bucket_changes: bucket_changes.remove(&loan_id).unwrap_or_default(),
             vehicle,
         });
     }
     Ok(loans)
+}
+
+/// The long child lists of the borrower's loans (schedules, payments) as one JSON array per
+/// loan, built by the database: one row per loan instead of one per installment. Through sqlx's
+/// SQLite worker every row and value is a hand-off and a copy, which made the schedule the
+/// largest part of the case view's cost. `columns` are read into `T` (a tuple) in order.
+#[allow(clippy::too_many_arguments)]
+async fn json_children_by_loan<T: serde::de::DeserializeOwned>(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    table: &str,
+    alias: &str,
+    columns: &str,
+    order: &str,
+    borrower_id: i64,
+) -> Result<HashMap<i64, Vec<T>>, StoreError> {
+    let aggregate = match backend {
+        Backend::Sqlite => format!("json_group_array(json_array({columns}) ORDER BY {order})"),
+        Backend::Postgres => {
+            format!("CAST(json_agg(json_build_array({columns}) ORDER BY {order}) AS TEXT)")
+        }
+    };
+    let sql = format!(
+        "SELECT {alias}.loan_id, {aggregate} FROM {table} JOIN loan l ON l.id = {alias}.loan_id \
+         WHERE l.borrower_id = ? GROUP BY {alias}.loan_id"
+    );
+    let rows = sqlx::query(&dialect(backend, &sql))
+        .bind(borrower_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut by_loan = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let loan_id: i64 = row.try_get(0)?;
+        let list: String = row.try_get(1)?;
+        let list: Vec<T> = serde_json::from_str(&list).map_err(|source| {
+            StoreError::Corrupt(format!("{table} of loan {loan_id} as JSON: {source}"))
+        })?;
+        by_loan.insert(loan_id, list);
+    }
+    Ok(by_loan)
+}
+
+/// Rows of a child table of the borrower's loans, grouped by loan (the first column is the
+/// loan id; order within a loan is the statement's).
+async fn children_by_loan<T>(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    sql: &str,
+    borrower_id: i64,
+    read: impl Fn(&AnyRow) -> Result<T, StoreError>,
+) -> Result<HashMap<i64, Vec<T>>, StoreError> {
+    let rows = sqlx::query(&dialect(backend, sql))
+        .bind(borrower_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut by_loan: HashMap<i64, Vec<T>> = HashMap::new();
+    for row in &rows {
+        by_loan
+            .entry(row.try_get::<i64, _>(0)?)
+            .or_default()
+            .push(read(row)?);
+    }
+    Ok(by_loan)
 }
 
 async fn promises_of(

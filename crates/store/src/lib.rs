@@ -24,6 +24,8 @@ mod collections;
 mod eod;
 mod error;
 mod journal;
+mod kpis;
+mod outbound;
 mod plans;
 mod reports;
 mod rows;
@@ -45,11 +47,19 @@ pub use book::{BookOutcome, SnapshotLoan};
 pub use cases::{
     BorrowerFile, BucketChangeRow, CaseFile, CaseSummary, ContactPerson, InstallmentRow, LoanFile,
     LoggedContact, NewContact, NoteRow, PaymentRow, PromiseRow, QueueEntry, QueueFilter, QueuePage,
-    SegmentRow, SettleOutcome, TimelineEntry, VehicleRow,
+    QueueSort, SegmentRow, SettleOutcome, TimelineEntry, VehicleRow,
 };
 pub use collections::{ArmResult, PlanLine, PlanOutcome};
 pub use eod::{EodObserver, EodOptions, EodReport, Quiet};
 pub use error::StoreError;
+pub use kpis::{
+    ratio_ppm, ChannelContactFigures, CureFigures, FlaggedNote, KpiFigures, KpiPeriod,
+    LeaderboardRow, PromiseFigures, RecoveryFigures,
+};
+pub use outbound::{
+    CaseFigures, OutboundCase, OutboundKind, OutboundRequest, Reservation, SendOutcome,
+    CALL_RESOLVE_WINDOW,
+};
 pub use plans::{ApprovalRequest, NewRequest, OnBroken, PlanReview, PlanSettings, RequestKind};
 pub use reports::{LoanOverview, PortfolioDay};
 pub use users::{

@@ -11,9 +11,14 @@ mod cond;
 mod error;
 mod expr;
 mod file;
+mod outline;
 mod strategy;
 
 pub use cond::field_names;
 pub use error::{StrategyError, StrategyErrors};
 pub use file::parse_strategy;
+pub use outline::{
+    outline_strategy, ArmOutline, SegmentOutline, StageRuleOutline, StrategyOutline,
+    TreatmentOutline,
+};
 pub use strategy::{Arm, Decision, PlannedTreatment, Strategy};

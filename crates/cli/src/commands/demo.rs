@@ -84,6 +84,12 @@ pub async fn run(
         "demo: {} case(s) assigned, {} left unassigned (queues no role works)",
         assigned.assigned, assigned.unassigned
     );
+    let work =
+        crate::commands::demo_work::simulate(&store, settings, summary_day, PLANNED_DAYS).await?;
+    eprintln!(
+        "demo: collectors logged {} contact(s), took {} promise(s) and wrote {} note(s) over the last {PLANNED_DAYS} days",
+        work.contacts, work.promises, work.notes
+    );
     if args.no_serve {
         store.close().await;
         return Ok(ExitCode::SUCCESS);

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bench;
 pub mod bench_collections;
 pub mod demo;
+pub mod demo_work;
 pub mod eod;
 pub mod import;
 pub mod plan;

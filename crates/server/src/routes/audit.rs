@@ -1,5 +1,5 @@
-//! The audit trail: read it (`GET /audit`) and verify its hash chain (`GET /audit/verify`);
-//! administrators and compliance officers.
+//! The audit trail: read it (`GET /audit`, newest first, narrowed by actor and action) and
+//! verify its hash chain (`GET /audit/verify`); administrators and compliance officers.
 
 use axum::extract::State;
 use recoup_store::AuditRow;
@@ -28,6 +28,10 @@ pub struct AuditQuery {
     pub before: Option<i64>,
     /// Rows per page, 1–1000 (default 100).
     pub limit: Option<i64>,
+    /// Only rows by this actor (a username, `cli` or `system`).
+    pub actor: Option<String>,
+    /// Only rows with this action code (`login`, `pii_revealed`, …).
+    pub action: Option<String>,
 }
 
 /// One audit row.
@@ -111,7 +115,26 @@ pub async fn list_audit(
             field: Some("limit".into()),
         });
     }
-    let rows = state.store.audit_rows(query.before, limit).await?;
+    for (field, value) in [("actor", &query.actor), ("action", &query.action)] {
+        if let Some(value) = value {
+            if value.is_empty() || value.len() > 64 || value.contains('\0') {
+                return Err(AppError::BadRequest {
+                    code: "invalid_query",
+                    message: format!("{field} must be 1 to 64 characters"),
+                    field: Some(field.into()),
+                });
+            }
+        }
+    }
+    let rows = state
+        .store
+        .audit_rows_where(
+            query.before,
+            limit,
+            query.actor.as_deref(),
+            query.action.as_deref(),
+        )
+        .await?;
     let next_before = match rows.last() {
         Some(last) if rows.len() as i64 == limit && last.seq > 1 => Some(last.seq),
         _ => None,

@@ -18,7 +18,7 @@ use recoup_core::Fen;
 use recoup_qa::Inspector;
 use recoup_store::{
     Access, BorrowerFile, CaseFile, CaseSelection, CaseSummary, NewContact, NoteRow, PromiseRow,
-    QueueEntry, QueueFilter,
+    QueueEntry, QueueFilter, QueueSort,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -43,7 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The data-scoping view of a signed-in user.
-fn access_of(user: &AuthUser) -> Access {
+pub(crate) fn access_of(user: &AuthUser) -> Access {
     Access {
         username: user.username().to_string(),
         role: user.role(),
@@ -57,7 +57,7 @@ fn sees_everything(role: Role) -> bool {
 }
 
 /// A case id from the path: a positive integer, else 400 naming `borrower_id`.
-fn case_id(text: &str) -> Result<i64, AppError> {
+pub(crate) fn case_id(text: &str) -> Result<i64, AppError> {
     match text.parse::<i64>() {
         Ok(id) if id > 0 => Ok(id),
         _ => Err(AppError::BadRequest {
@@ -104,6 +104,10 @@ pub struct QueueQuery {
     pub q: Option<String>,
     /// Include closed cases (default false).
     pub include_closed: Option<bool>,
+    /// The order: `best` (default: next best case first), `dpd_desc`, `dpd_asc`,
+    /// `arrears_desc`, `arrears_asc` or `next_action_desc` (each then falls back to `best`).
+    /// Days past due and arrears order by the case's figures as of the last planning run.
+    pub sort: Option<String>,
     /// 1–200 (default 50).
     pub limit: Option<i64>,
     /// 0–1,000,000 (default 0).
@@ -223,7 +227,20 @@ pub async fn queue(
             "only managers, administrators and compliance may filter by assignee",
         ));
     }
-    let filter = QueueFilter {
+    let sort = match query.sort.as_deref() {
+        None => QueueSort::Best,
+        Some(code) => QueueSort::parse(code).ok_or_else(|| {
+            let codes: Vec<&str> = QueueSort::ALL.iter().map(|(c, _)| *c).collect();
+            bad_query(
+                "sort",
+                format!(
+                    "`{code}` is not an order (expected one of: {})",
+                    codes.join(", ")
+                ),
+            )
+        })?,
+    };
+    let mut filter = QueueFilter {
         queue: query.queue,
         stage: query.stage,
         bucket: query.bucket,
@@ -233,10 +250,30 @@ pub async fn queue(
             .map(|q| q.trim().to_string())
             .filter(|q| !q.is_empty()),
         include_closed: query.include_closed.unwrap_or(false),
+        sort,
+        known_total: None,
         limit,
         offset,
     };
-    let page = state.store.queue(&access_of(&user.user), &filter).await?;
+    // The count depends on who asks and what they filter by, not on the page or its order.
+    let access = access_of(&user.user);
+    let count_key = format!(
+        "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+        access.username,
+        access.role,
+        access.agency,
+        filter.queue,
+        filter.stage,
+        filter.bucket,
+        (&filter.assignee, &filter.search),
+        filter.include_closed
+    );
+    let now = std::time::Instant::now();
+    filter.known_total = state.queue_totals.get(&count_key, now);
+    let page = state.store.queue(&access, &filter).await?;
+    if filter.known_total.is_none() {
+        state.queue_totals.put(count_key, page.total, now);
+    }
     Ok(Json(QueuePageView {
         items: page.entries.into_iter().map(QueueItemView::from).collect(),
         total: page.total,
@@ -420,7 +457,12 @@ pub struct LoanView {
     pub disbursement_date: String,
     pub status: String,
     pub principal_outstanding_fen: i64,
+    /// Everything past due: principal, interest, late fees and penalty interest.
     pub arrears_fen: i64,
+    /// Penalty interest owed (included in `arrears_fen`); the most a penalty waiver can forgive.
+    pub penalty_fen: i64,
+    /// Late fees owed (included in `arrears_fen`); the most a fee waiver can forgive.
+    pub fees_fen: i64,
     pub dpd: i64,
     pub bucket: String,
     pub next_due_date: Option<String>,
@@ -518,6 +560,8 @@ impl From<CaseFile> for CaseFileView {
                     status: l.status,
                     principal_outstanding_fen: l.principal_outstanding,
                     arrears_fen: l.arrears,
+                    penalty_fen: l.penalty,
+                    fees_fen: l.fees,
                     dpd: l.dpd,
                     bucket: l.bucket,
                     next_due_date: l.next_due_date,
@@ -734,6 +778,11 @@ pub struct LogContactRequest {
     /// Up to `note_max_chars`; passes language QA like a note.
     #[serde(default)]
     pub note: Option<String>,
+    /// The dialer call (`POST /cases/{id}/calls`) whose outcome this is. Its ledger entry is
+    /// updated instead of a second one being added. Without it, a call outcome still resolves
+    /// the user's newest open dialer call to the same number from the last two hours.
+    #[serde(default)]
+    pub call_id: Option<i64>,
 }
 
 /// The logged contact.
@@ -812,6 +861,7 @@ impl TryFrom<LogContactRequest> for NewContact {
             delay_reason,
             temperament,
             note: body.note,
+            call_id: body.call_id,
         })
     }
 }

@@ -5,6 +5,8 @@
 pub mod audit;
 pub mod cases;
 pub mod health;
+pub mod outbound;
+pub mod oversight;
 pub mod plans;
 pub mod reports;
 pub mod session;
@@ -23,4 +25,6 @@ pub fn v1() -> OpenApiRouter<AppState> {
         .merge(reports::router())
         .merge(plans::router())
         .merge(cases::router())
+        .merge(outbound::router())
+        .merge(oversight::router())
 }

@@ -427,7 +427,10 @@ async fn closed_range(state: &AppState, field: &str) -> ApiResult<(NaiveDate, Na
 }
 
 /// The period of a strategy or compliance report, checked against the closed range.
-async fn period(state: &AppState, query: &PeriodQuery) -> ApiResult<(NaiveDate, NaiveDate)> {
+pub(crate) async fn period(
+    state: &AppState,
+    query: &PeriodQuery,
+) -> ApiResult<(NaiveDate, NaiveDate)> {
     let (first, last) = closed_range(state, "to").await?;
     let to = match &query.to {
         Some(text) => parse_date(text, "to")?,
@@ -457,7 +460,7 @@ async fn period(state: &AppState, query: &PeriodQuery) -> ApiResult<(NaiveDate, 
     Ok((from, to))
 }
 
-fn parse_date(text: &str, field: &str) -> ApiResult<NaiveDate> {
+pub(crate) fn parse_date(text: &str, field: &str) -> ApiResult<NaiveDate> {
     // Exactly YYYY-MM-DD: chrono alone would also take `2026-1-5`.
     let well_formed = text.len() == 10
         && text.bytes().enumerate().all(|(idx, b)| {

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 /// The lender's "today" at the tests' t0 (Asia/Shanghai).
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     (t0() + TimeDelta::hours(8)).date_naive()
 }
 
@@ -80,7 +80,7 @@ const BOOK: [(i64, &str, &str, &str, &str, &str); 7] = [
 
 /// Seeds the book by direct inserts (a borrower, vehicle, loan, two installments, a bucket
 /// change and an open case each) and runs the assignment rules.
-async fn seed(app: &TestApp) {
+pub(crate) async fn seed(app: &TestApp) {
     let date = today().to_string();
     for (id, name, address, phones, stage, queue) in BOOK {
         let dpd = match stage {
@@ -413,6 +413,58 @@ async fn a_collector_sees_and_finds_only_their_own_cases() {
 }
 
 #[tokio::test]
+async fn the_queue_sorts_by_days_past_due_arrears_or_next_action_and_pages_follow_the_order() {
+    for app in seeded_apps().await {
+        // The stored sort keys: DPD rising with the id, arrears falling.
+        app.execute(
+            "UPDATE collection_case SET dpd = borrower_id * 10, arrears = (10 - borrower_id) * 100",
+        )
+        .await;
+        app.execute(
+            "UPDATE collection_case SET next_action_on = '2099-01-01' WHERE borrower_id = 5",
+        )
+        .await;
+        let manager = app.login("manager").await;
+        let ids = |page: &Value| -> Vec<i64> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["borrower_id"].as_i64().unwrap())
+                .collect()
+        };
+        let (status, best) = get(&app, "/api/v1/queue", &manager).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, same) = get(&app, "/api/v1/queue?sort=best", &manager).await;
+        assert_eq!(ids(&best), ids(&same));
+        let (_, page) = get(&app, "/api/v1/queue?sort=dpd_desc", &manager).await;
+        assert_eq!(ids(&page), vec![7, 6, 5, 4, 3, 2, 1], "{}", app.backend);
+        let (_, page) = get(
+            &app,
+            "/api/v1/queue?sort=dpd_asc&limit=2&offset=2",
+            &manager,
+        )
+        .await;
+        assert_eq!((ids(&page), page["total"].as_i64()), (vec![3, 4], Some(7)));
+        let (_, page) = get(&app, "/api/v1/queue?sort=arrears_desc", &manager).await;
+        assert_eq!(ids(&page), vec![1, 2, 3, 4, 5, 6, 7]);
+        let (_, page) = get(&app, "/api/v1/queue?sort=arrears_asc&limit=1", &manager).await;
+        assert_eq!(ids(&page), vec![7]);
+        let (_, page) = get(
+            &app,
+            "/api/v1/queue?sort=next_action_desc&limit=1",
+            &manager,
+        )
+        .await;
+        assert_eq!(ids(&page), vec![5]);
+        // Filters and scope still apply.
+        let collector1 = app.login("collector1").await;
+        let (_, page) = get(&app, "/api/v1/queue?sort=dpd_asc", &collector1).await;
+        assert_eq!(ids(&page), vec![1]);
+    }
+}
+
+#[tokio::test]
 async fn personal_data_is_masked_until_revealed_and_the_reveal_is_journaled() {
     for app in seeded_apps().await {
         let admin = app.login("admin").await;
@@ -729,8 +781,9 @@ async fn bad_input_to_every_case_endpoint_gets_a_4xx_naming_the_field() {
     for app in seeded_apps().await {
         let collector1 = app.login("collector1").await;
         let manager = app.login("manager").await;
-        let queries: [(&str, &str); 7] = [
+        let queries: [(&str, &str); 8] = [
             ("/api/v1/queue?limit=0", "limit"),
+            ("/api/v1/queue?sort=name", "sort"),
             ("/api/v1/queue?limit=x", "limit"),
             ("/api/v1/queue?offset=-1", "offset"),
             ("/api/v1/queue?colour=red", "colour"),

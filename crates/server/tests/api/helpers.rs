@@ -28,7 +28,29 @@ pub fn test_config() -> ServerConfig {
         cookie_secure: false,
         body_limit: 16 * 1024,
         buckets: recoup_core::delinquency::BucketScheme::default(),
+        oversight: oversight_settings(),
         ..ServerConfig::default()
+    }
+}
+
+/// The shipped strategy, the default assignment rules and one flagged template, as
+/// `recoup serve` would load them.
+fn oversight_settings() -> recoup_server::OversightSettings {
+    const FILE: &str = "strategies/cn-default.toml";
+    let outline = recoup_strategy::outline_strategy(
+        FILE,
+        include_str!("../../../../strategies/cn-default.toml"),
+    )
+    .unwrap();
+    recoup_server::OversightSettings {
+        strategy: Some(Arc::new((FILE.to_string(), outline))),
+        template_flags: vec![recoup_server::TemplateFlag {
+            id: "late_call_script".into(),
+            channel: "call".into(),
+            text: "如不处理，我司将依法提起诉讼。".into(),
+            terms: vec!["诉讼".into()],
+        }],
+        ..recoup_server::OversightSettings::default()
     }
 }
 
@@ -61,25 +83,39 @@ fn init_logs() {
 
 /// One running app per configured backend (SQLite always; PostgreSQL when configured).
 pub async fn spawn_apps() -> Vec<TestApp> {
+    spawn_apps_with(|state, _address| state).await
+}
+
+/// Like [`spawn_apps`], with `adjust` applied to each app's state before it starts; it gets
+/// the app's own address (`http://127.0.0.1:port`), e.g. for a callback URL.
+pub async fn spawn_apps_with(adjust: impl Fn(AppState, &str) -> AppState) -> Vec<TestApp> {
     init_logs();
     let mut apps = Vec::new();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("api.db").display());
-    apps.push(spawn_app("sqlite", &url, Some(dir)).await);
+    apps.push(spawn_app("sqlite", &url, Some(dir), &adjust).await);
     if let Ok(admin) = std::env::var("RECOUP_TEST_POSTGRES") {
         let url = fresh_postgres_database(&admin).await;
-        apps.push(spawn_app("postgres", &url, None).await);
+        apps.push(spawn_app("postgres", &url, None, &adjust).await);
     }
     apps
 }
 
-async fn spawn_app(backend: &str, url: &str, dir: Option<tempfile::TempDir>) -> TestApp {
+async fn spawn_app(
+    backend: &str,
+    url: &str,
+    dir: Option<tempfile::TempDir>,
+    adjust: &impl Fn(AppState, &str) -> AppState,
+) -> TestApp {
     let store = Store::open(url).await.unwrap();
     store.create_demo_users(t0()).await.unwrap();
     let clock = Arc::new(ManualClock::new(t0()));
-    let state = AppState::new(store.clone(), clock.clone(), test_config());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
+    let state = adjust(
+        AppState::new(store.clone(), clock.clone(), test_config()),
+        &address,
+    );
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(recoup_server::serve(listener, state, async move {
         let _ = stopped.await;

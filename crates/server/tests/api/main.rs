@@ -8,6 +8,8 @@ mod book;
 mod cases;
 mod helpers;
 mod operations;
+mod outbound;
+mod oversight;
 mod plans;
 mod reports;
 mod session;

@@ -115,6 +115,12 @@ async fn the_openapi_document_lists_every_route_and_the_docs_page_is_served() {
         "GET /api/v1/reports/roll-rates",
         "GET /api/v1/reports/strategy",
         "GET /api/v1/reports/compliance",
+        "GET /api/v1/reports/kpis",
+        "GET /api/v1/reports/leaderboard",
+        "GET /api/v1/reports/qa-flags",
+        "GET /api/v1/strategy",
+        "GET /api/v1/settings/assignment",
+        "GET /api/v1/roles",
         "POST /api/v1/cases/{id}/plans",
         "POST /api/v1/cases/{id}/waivers",
         "GET /api/v1/approvals",
@@ -127,6 +133,10 @@ async fn the_openapi_document_lists_every_route_and_the_docs_page_is_served() {
         "POST /api/v1/cases/{borrower_id}/promises",
         "POST /api/v1/cases/{borrower_id}/notes",
         "POST /api/v1/cases/reassign",
+        "POST /api/v1/cases/{borrower_id}/sms",
+        "POST /api/v1/cases/{borrower_id}/calls",
+        "GET /api/v1/sms/dlr",
+        "GET /api/v1/sms/templates",
     ]
     .into_iter()
     .map(str::to_string)

@@ -99,6 +99,22 @@ async fn a_waiver_reduces_only_penalty_and_fees_and_the_requester_cannot_approve
         let case = overdue_book(&app, 1, d(2026, 4, 20), "manager").await[0];
         let (arrears, fees, penalty, _, _) = loan_summary(&app, case).await;
         assert!(fees > 0 && penalty > 0);
+        // The case file shows what a waiver can forgive, and the arrears that include it.
+        let manager = app.login("manager").await;
+        let file_loan = |file: &Value| {
+            let loan = &file["loans"][0];
+            (
+                loan["arrears_fen"].as_i64().unwrap(),
+                loan["fees_fen"].as_i64().unwrap(),
+                loan["penalty_fen"].as_i64().unwrap(),
+            )
+        };
+        let (_, before) =
+            status_and_json(app.get(&format!("/api/v1/cases/{case}"), &manager).await).await;
+        assert_eq!(
+            file_loan(&before),
+            (arrears + fees + penalty, fees, penalty)
+        );
         let (status, request) = post(
             &app,
             "manager",
@@ -129,6 +145,9 @@ async fn a_waiver_reduces_only_penalty_and_fees_and_the_requester_cannot_approve
         assert_eq!(after.0, arrears);
         assert_eq!(after.1, fees - 5_000);
         assert_eq!(after.2, 0);
+        let (_, file) =
+            status_and_json(app.get(&format!("/api/v1/cases/{case}"), &manager).await).await;
+        assert_eq!(file_loan(&file), (arrears + fees - 5_000, fees - 5_000, 0));
         assert_eq!(
             count(&app, "SELECT COUNT(*) FROM journal WHERE kind = 'waived'").await,
             2

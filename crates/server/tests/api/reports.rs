@@ -7,8 +7,11 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-const REPORT_PATHS: [&str; 5] = [
+const REPORT_PATHS: [&str; 8] = [
     "/api/v1/reports/dates",
+    "/api/v1/reports/kpis",
+    "/api/v1/reports/qa-flags",
+    "/api/v1/strategy",
     "/api/v1/reports/portfolio",
     "/api/v1/reports/roll-rates",
     "/api/v1/reports/strategy",
