@@ -117,7 +117,9 @@ test("the date picker's value lives in the URL", async ({ page }) => {
 
 test("a collector has no dashboard and is refused it by URL", async ({ page }) => {
   await signIn(page, "collector1");
-  await expect(page).toHaveURL(/\/account/);
+  // A collector lands on the queue; the account page is one click away.
+  await expect(page).toHaveURL(/\/queue/);
+  await page.goto("/account");
   await expect(page.getByTestId("page-title")).toHaveText("我的账户");
   await expect(page.getByTestId("main-menu")).not.toContainText("经营看板");
   await shot(page, "account-collector-zh");
@@ -136,7 +138,10 @@ test("switching language changes every visible string", async ({ page }) => {
   const visibleText = () =>
     page.evaluate(() => {
       const clone = document.body.cloneNode(true) as HTMLElement;
-      clone.querySelectorAll('[data-testid="signed-in-user"], [data-testid="language-switch"]').forEach((n) => n.remove());
+      // Elements marked `data-user-data` show what users typed (names), not interface text.
+      clone
+        .querySelectorAll('[data-testid="signed-in-user"], [data-testid="language-switch"], [data-user-data]')
+        .forEach((n) => n.remove());
       document.body.appendChild(clone);
       clone.style.position = "absolute";
       const text = clone.innerText;

@@ -10,8 +10,10 @@ import dayjs from "dayjs";
 import "dayjs/locale/zh-cn";
 import { useAuth } from "./auth";
 import { useI18n } from "./i18n/I18nProvider";
-import { canViewReports, homePath } from "./roles";
+import { canApprove, canManageUsers, canViewReports, homePath } from "./roles";
 import { PageLoading } from "./PageLoading";
+import { prefetch, queuePath } from "./workspaceApi";
+import { readQueueParams } from "./workspace/queueParams";
 
 const loadShell = () => import("./layout/Shell");
 const loadDashboard = () => import("./pages/Dashboard");
@@ -21,6 +23,16 @@ const Dashboard = lazy(loadDashboard);
 const Account = lazy(() => import("./pages/Account"));
 const Forbidden = lazy(() => import("./pages/Forbidden"));
 const NotFound = lazy(() => import("./pages/NotFound"));
+// --- workspace pages ---
+const loadQueue = () => import("./pages/Queue");
+const loadCase = () => import("./pages/CaseDetail");
+const Queue = lazy(loadQueue);
+const CaseDetail = lazy(loadCase);
+const Approvals = lazy(() => import("./pages/Approvals"));
+// --- end workspace pages ---
+const Strategy = lazy(() => import("./pages/Strategy"));
+const Compliance = lazy(() => import("./pages/Compliance"));
+const Admin = lazy(() => import("./pages/Admin"));
 
 function RequireSignIn({ children }: { children: ReactNode }) {
   const { state, retry } = useAuth();
@@ -62,11 +74,43 @@ function ReportsOnly({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
+function AdminOnly({ children }: { children: ReactNode }) {
+  const { state } = useAuth();
+  if (state.status === "signed-in" && !canManageUsers(state.user.role)) {
+    return <Forbidden />;
+  }
+  return <>{children}</>;
+}
+
 // A dashboard link or reload fetches the page's chunks (and ECharts) while the session is
 // checked, instead of after: the two would otherwise run one after the other.
 if (window.location.pathname.startsWith("/dashboard")) {
   void loadShell();
   void loadDashboard();
+}
+// The same for the queue and case pages, whose data is requested at once too (the page takes
+// the answer when it asks; a failed early request, e.g. without a session, is made again).
+if (window.location.pathname === "/queue") {
+  void loadShell();
+  void loadQueue();
+  const search = new URLSearchParams(window.location.search);
+  if (!search.has("assignee")) {
+    prefetch(queuePath(readQueueParams(search, false).request));
+  }
+}
+const caseMatch = /^\/cases\/(\d+)$/.exec(window.location.pathname);
+if (caseMatch) {
+  void loadShell();
+  void loadCase();
+  prefetch(`/cases/${caseMatch[1]}`);
+}
+
+function ApproversOnly({ children }: { children: ReactNode }) {
+  const { state } = useAuth();
+  if (state.status === "signed-in" && !canApprove(state.user.role)) {
+    return <Forbidden />;
+  }
+  return <>{children}</>;
 }
 
 export function App() {
@@ -95,7 +139,41 @@ export function App() {
                     </ReportsOnly>
                   }
                 />
+                <Route
+                  path="strategy"
+                  element={
+                    <ReportsOnly>
+                      <Strategy />
+                    </ReportsOnly>
+                  }
+                />
+                <Route
+                  path="compliance"
+                  element={
+                    <ReportsOnly>
+                      <Compliance />
+                    </ReportsOnly>
+                  }
+                />
+                <Route
+                  path="admin"
+                  element={
+                    <AdminOnly>
+                      <Admin />
+                    </AdminOnly>
+                  }
+                />
                 <Route path="account" element={<Account />} />
+                <Route path="queue" element={<Queue />} />
+                <Route path="cases/:id" element={<CaseDetail />} />
+                <Route
+                  path="approvals"
+                  element={
+                    <ApproversOnly>
+                      <Approvals />
+                    </ApproversOnly>
+                  }
+                />
                 <Route path="*" element={<NotFound />} />
               </Route>
             </Routes>

@@ -110,6 +110,164 @@ export interface ComplianceView {
   lines: ComplianceLine[];
 }
 
+// --- oversight ---
+export interface KpiView {
+  from: string;
+  to: string;
+  cure: { cases: number; cured: number; rate_ppm: number };
+  recovery: {
+    base_date: string | null;
+    arrears_at_start_fen: number;
+    collected_overdue_fen: number;
+    collected_total_fen: number;
+    rate_ppm: number;
+  };
+  promises: {
+    kept: number;
+    partly_kept: number;
+    broken: number;
+    pending: number;
+    settled: number;
+    promised_fen: number;
+    paid_fen: number;
+    kept_rate_ppm: number;
+    kept_or_partly_rate_ppm: number;
+  };
+  contacts: {
+    attempts: number;
+    right_party: number;
+    rate_ppm: number;
+    by_channel: { channel: string; attempts: number; right_party: number; rate_ppm: number }[];
+  };
+}
+
+export interface LeaderboardEntry {
+  rank: number;
+  username: string;
+  display_name: string;
+  role: RoleCode;
+  active: boolean;
+  cases_held: number;
+  contacts: number;
+  right_party: number;
+  rpc_rate_ppm: number;
+  promises_made: number;
+  promises_kept: number;
+  promises_settled: number;
+  promise_kept_rate_ppm: number;
+  collected_fen: number;
+  cures: number;
+}
+
+export interface LeaderboardView {
+  from: string;
+  to: string;
+  scope: "all" | "own";
+  rows: LeaderboardEntry[];
+}
+
+export interface QaHit {
+  category: string;
+  term: string;
+}
+
+export interface QaFlagsView {
+  from: string;
+  to: string;
+  total: number;
+  notes: { id: number; case_id: number; at: string; author: string; text: string; hits: QaHit[] }[];
+  templates: { id: string; channel: string; text: string; terms: string[] }[];
+}
+
+export interface NamedValue {
+  name: string;
+  value: string;
+}
+
+export interface StrategyOutlineView {
+  file: string;
+  name: string;
+  description: string | null;
+  parameters: NamedValue[];
+  stage_rules: { stage: string; when: string | null }[];
+  segments: { name: string; when: string; description: string | null }[];
+  arms: { name: string; share: number; description: string | null; parameters: NamedValue[] }[];
+  treatments: {
+    id: string;
+    stages: string[];
+    segments: string[];
+    arms: string[];
+    when: string | null;
+    channel: string;
+    template: string;
+    queue: string;
+    offset_days: number;
+    priority: number;
+    group: string | null;
+    cost_fen: number;
+    description: string | null;
+  }[];
+}
+
+export interface AssignmentView {
+  rule: string;
+  by_region: boolean;
+  by_skill: boolean;
+  sticky: boolean;
+  queues: { queue: string; role: RoleCode }[];
+  regions: { region: string; cities: string[] }[];
+}
+
+export interface RolesView {
+  permissions: string[];
+  roles: { role: RoleCode; meaning: string; permissions: string[] }[];
+}
+
+export interface AuditEntryView {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  detail: unknown;
+  event_id: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntryView[];
+  next_before: number | null;
+}
+
+export interface AuditVerifyView {
+  intact: boolean;
+  rows_checked: number;
+  broken_seq: number | null;
+  reason: string | null;
+}
+
+export interface NewUserBody {
+  username: string;
+  display_name?: string;
+  role: RoleCode;
+  password: string;
+  agency?: string;
+  region?: string;
+}
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined && value !== "") {
+      search.set(key, String(value));
+    }
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+// --- end oversight ---
+
 /** A failed request: `status` 0 means the server could not be reached. */
 export class ApiError extends Error {
   constructor(
@@ -117,6 +275,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field: string | null,
+    /** The compliance rule that blocked a contact (409 from the SMS and call endpoints). */
+    readonly rule: string | null = null,
   ) {
     super(message);
   }
@@ -170,7 +330,12 @@ export async function request<T>(
     json = null;
   }
   if (!response.ok) {
-    const failure = (json ?? {}) as { error?: string; message?: string; field?: string | null };
+    const failure = (json ?? {}) as {
+      error?: string;
+      message?: string;
+      field?: string | null;
+      rule?: string | null;
+    };
     if (response.status === 401 && path !== "/session" && onUnauthenticated) {
       onUnauthenticated();
     }
@@ -179,6 +344,7 @@ export async function request<T>(
       failure.error ?? "http",
       failure.message ?? response.statusText,
       failure.field ?? null,
+      failure.rule ?? null,
     );
   }
   return json as T;
@@ -199,4 +365,22 @@ export const api = {
     request<StrategyView>("GET", `/reports/strategy?from=${from}&to=${to}`, undefined, signal),
   compliance: (from: string, to: string, signal?: AbortSignal) =>
     request<ComplianceView>("GET", `/reports/compliance?from=${from}&to=${to}`, undefined, signal),
+  // --- oversight ---
+  kpis: (from: string, to: string, signal?: AbortSignal) =>
+    request<KpiView>("GET", `/reports/kpis${query({ from, to })}`, undefined, signal),
+  leaderboard: (from: string, to: string, signal?: AbortSignal) =>
+    request<LeaderboardView>("GET", `/reports/leaderboard${query({ from, to })}`, undefined, signal),
+  qaFlags: (from: string, to: string, signal?: AbortSignal) =>
+    request<QaFlagsView>("GET", `/reports/qa-flags${query({ from, to, limit: 200 })}`, undefined, signal),
+  activeStrategy: (signal?: AbortSignal) => request<StrategyOutlineView>("GET", "/strategy", undefined, signal),
+  assignment: (signal?: AbortSignal) => request<AssignmentView>("GET", "/settings/assignment", undefined, signal),
+  roles: (signal?: AbortSignal) => request<RolesView>("GET", "/roles", undefined, signal),
+  users: (signal?: AbortSignal) => request<UserView[]>("GET", "/users", undefined, signal),
+  createUser: (body: NewUserBody) => request<UserView>("POST", "/users", body),
+  audit: (
+    filter: { before?: number | null; limit?: number; actor?: string | null; action?: string | null },
+    signal?: AbortSignal,
+  ) => request<AuditPage>("GET", `/audit${query(filter)}`, undefined, signal),
+  auditVerify: (signal?: AbortSignal) => request<AuditVerifyView>("GET", "/audit/verify", undefined, signal),
+  // --- end oversight ---
 };

@@ -5,7 +5,7 @@ import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { Button, Grid, Layout, Menu, Space, Typography } from "antd";
 import { useAuth } from "../auth";
 import { useI18n } from "../i18n/I18nProvider";
-import { canViewReports } from "../roles";
+import { canApprove, canManageUsers, canViewReports, seesAllCases } from "../roles";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { PageLoading } from "../PageLoading";
 
@@ -23,9 +23,35 @@ export default function Shell() {
     ...(canViewReports(user.role)
       ? [{ key: "/dashboard", label: <Link to="/dashboard">{t("menu.dashboard")}</Link> }]
       : []),
+    // --- workspace pages ---
+    {
+      key: "/queue",
+      label: (
+        <Link to="/queue">
+          {user.role === "field_agent"
+            ? t("field.menu")
+            : seesAllCases(user.role)
+              ? t("queue.menuAll")
+              : t("queue.menu")}
+        </Link>
+      ),
+    },
+    ...(canApprove(user.role)
+      ? [{ key: "/approvals", label: <Link to="/approvals">{t("approvals.menu")}</Link> }]
+      : []),
+    // --- end workspace pages ---
+    ...(canViewReports(user.role)
+      ? [
+          { key: "/strategy", label: <Link to="/strategy">{t("strategy.menu")}</Link> },
+          { key: "/compliance", label: <Link to="/compliance">{t("compliance.menu")}</Link> },
+        ]
+      : []),
+    ...(canManageUsers(user.role) ? [{ key: "/admin", label: <Link to="/admin">{t("admin.menu")}</Link> }] : []),
     { key: "/account", label: <Link to="/account">{t("menu.account")}</Link> },
   ];
-  const selected = items.find((item) => location.pathname.startsWith(item.key))?.key;
+  const selected =
+    items.find((item) => location.pathname.startsWith(item.key))?.key ??
+    (location.pathname.startsWith("/cases/") ? "/queue" : undefined);
   return (
     <Layout style={{ minHeight: "100vh" }}>
       <Layout.Sider breakpoint="md" collapsedWidth={0} theme="dark" width={200}>
@@ -66,7 +92,8 @@ export default function Shell() {
             </Button>
           </Space>
         </Layout.Header>
-        <Layout.Content style={{ padding: screens.md ? 24 : 12 }}>
+        {/* On a phone the menu's toggle sits at the content's top left: leave it room. */}
+        <Layout.Content style={{ padding: screens.md ? 24 : "52px 12px 12px" }}>
           <Suspense fallback={<PageLoading />}>
             <Outlet />
           </Suspense>

@@ -4,7 +4,7 @@ import { Link } from "react-router-dom";
 import { Card, Descriptions, List, Typography } from "antd";
 import { useAuth } from "../auth";
 import { useI18n } from "../i18n/I18nProvider";
-import { canViewReports } from "../roles";
+import { canApprove, canViewReports } from "../roles";
 
 export default function Account() {
   const { state } = useAuth();
@@ -17,9 +17,12 @@ export default function Account() {
     ...(canViewReports(user.role)
       ? [<Link key="dash" to="/dashboard">{t("account.access.dashboard")}</Link>]
       : []),
-    <Typography.Text key="soon" type="secondary">
-      {t("account.access.comingSoon")}
-    </Typography.Text>,
+    <Link key="queue" to="/queue">
+      {user.role === "field_agent" ? t("field.accessLink") : t("queue.accessLink")}
+    </Link>,
+    ...(canApprove(user.role)
+      ? [<Link key="approvals" to="/approvals">{t("approvals.accessLink")}</Link>]
+      : []),
   ];
   return (
     <div style={{ maxWidth: 880 }}>

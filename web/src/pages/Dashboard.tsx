@@ -1,16 +1,18 @@
-// The manager's dashboard for one closed business date (`?date=YYYY-MM-DD`, so a view can be
-// bookmarked and shared): KPIs and the book by aging bucket, the roll-rate matrix into the last
-// month-end on or before the date, contacts and blocks by channel and rule, and the
-// champion/challenger arms over the week ending on the date. Each card loads, fails and comes
+// The manager's dashboard for one closed business date (`?date=YYYY-MM-DD&days=7|30|90`, so a
+// view can be bookmarked and shared): KPIs and the book by aging bucket, the roll-rate matrix
+// into the last month-end on or before the date; over the period ending on the date: cure,
+// recovery, promise-kept and right-party-contact rates, the collector leaderboard, contacts and
+// blocks by channel and rule, and the champion/challenger arms. Each card loads, fails and comes
 // up empty on its own.
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
+import { useMemo } from "react";
 import { useSearchParams } from "react-router-dom";
-import { Alert, Button, Card, Col, DatePicker, Empty, Row, Skeleton, Space, Statistic, Table, Typography } from "antd";
+import { Card, Col, DatePicker, Empty, Row, Segmented, Skeleton, Space, Statistic, Table, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import {
   api,
-  ApiError,
   type ComplianceView,
+  type KpiView,
+  type LeaderboardView,
   type PortfolioView,
   type ReportDates,
   type RollRatesView,
@@ -18,103 +20,13 @@ import {
 } from "../api";
 import { Chart, type ChartOption } from "../charts/Chart";
 import { useI18n, type I18n } from "../i18n/I18nProvider";
+import { channelName, ISO, Loaded, ruleName, useLoad } from "../oversight/load";
+import { KpiRates, Leaderboard, PromiseOutcomes, RpcByChannel } from "../oversight/DashboardKpis";
 
-type Load<T> =
-  | { status: "loading" }
-  | { status: "ok"; data: T }
-  | { status: "empty"; error: ApiError }
-  | { status: "error"; error: ApiError };
-
-/** Runs `fetcher` whenever `key` changes; a 422 (no data for these parameters) is "empty". */
-function useLoad<T>(key: string | null, fetcher: (signal: AbortSignal) => Promise<T>): [Load<T>, () => void] {
-  const [state, setState] = useState<Load<T>>({ status: "loading" });
-  const [attempt, setAttempt] = useState(0);
-  useEffect(() => {
-    if (key === null) {
-      return;
-    }
-    const controller = new AbortController();
-    setState({ status: "loading" });
-    fetcher(controller.signal)
-      .then((data) => setState({ status: "ok", data }))
-      .catch((error: unknown) => {
-        if (controller.signal.aborted) {
-          return;
-        }
-        const apiError = error instanceof ApiError ? error : new ApiError(0, "network", String(error), null);
-        setState({ status: apiError.status === 422 ? "empty" : "error", error: apiError });
-      });
-    return () => controller.abort();
-    // The fetcher is rebuilt on every render; `key` names what it fetches.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, attempt]);
-  const reload = useCallback(() => setAttempt((n) => n + 1), []);
-  return [state, reload];
-}
-
-const ISO = "YYYY-MM-DD";
+const PERIODS = [7, 30, 90] as const;
 
 function bucketName(i18n: I18n, label: string): string {
   return i18n.tOr(`bucket.${label}`, label);
-}
-
-function channelName(i18n: I18n, channel: string): string {
-  return i18n.tOr(`channel.${channel}`, channel);
-}
-
-/** Stored rules are `<profile prefix>.<rule code>` (`cn.quiet_hours`). */
-function ruleName(i18n: I18n, rule: string): string {
-  const dot = rule.indexOf(".");
-  const code = dot >= 0 ? rule.slice(dot + 1) : rule;
-  return i18n.tOr(`rule.${code}`, i18n.tOr(`rule.${rule}`, i18n.t("rule.unknown", { code: rule })));
-}
-
-function errorText(i18n: I18n, error: ApiError): string {
-  if (error.status === 0) {
-    return i18n.t("app.networkError");
-  }
-  if (error.status >= 500) {
-    return i18n.t("app.serverError", { status: error.status });
-  }
-  return i18n.t("dash.error", { message: error.message });
-}
-
-/** The loading, error and empty states every card shares. */
-function Loaded<T>({
-  load,
-  reload,
-  empty,
-  rows = 6,
-  children,
-}: {
-  load: Load<T>;
-  reload: () => void;
-  empty: string;
-  rows?: number;
-  children: (data: T) => ReactNode;
-}) {
-  const i18n = useI18n();
-  switch (load.status) {
-    case "loading":
-      return <Skeleton active paragraph={{ rows }} />;
-    case "empty":
-      return <Empty description={empty} />;
-    case "error":
-      return (
-        <Alert
-          type="error"
-          showIcon
-          message={errorText(i18n, load.error)}
-          action={
-            <Button size="small" onClick={reload}>
-              {i18n.t("app.retry")}
-            </Button>
-          }
-        />
-      );
-    case "ok":
-      return <>{children(load.data)}</>;
-  }
 }
 
 export default function Dashboard() {
@@ -152,6 +64,17 @@ export default function Dashboard() {
   const first = range.first;
   const last = range.last ?? date;
 
+  const days = PERIODS.find((n) => String(n) === params.get("days")) ?? 7;
+  const onDays = (value: number) => {
+    const next = new URLSearchParams(params);
+    if (value === 7) {
+      next.delete("days");
+    } else {
+      next.set("days", String(value));
+    }
+    setParams(next);
+  };
+
   const onDate = (value: Dayjs | null) => {
     const next = new URLSearchParams(params);
     if (value) {
@@ -178,21 +101,27 @@ export default function Dashboard() {
             disabledDate={(day) => day.format(ISO) < first || day.format(ISO) > last}
             onChange={onDate}
           />
+          <Segmented
+            data-testid="dashboard-days"
+            value={days}
+            onChange={(value) => onDays(Number(value))}
+            options={PERIODS.map((n) => ({ value: n, label: t("dashboard.days", { days: n }) }))}
+          />
         </Space>
       </div>
-      <DashboardBody date={date} first={first} />
+      <DashboardBody date={date} first={first} days={days} />
     </div>
   );
 }
 
-function DashboardBody({ date, first }: { date: string; first: string }) {
+function DashboardBody({ date, first, days }: { date: string; first: string; days: number }) {
   const i18n = useI18n();
   const { t } = i18n;
   const day = dayjs(date, ISO);
   // The matrix into the last month-end on or before the date.
   const monthEnd = day.endOf("month").format(ISO) === date ? day : day.startOf("month").subtract(1, "day");
   const month = monthEnd.format("YYYY-MM");
-  const from = [day.subtract(6, "day").format(ISO), first].sort().reverse()[0] ?? date;
+  const from = [day.subtract(days - 1, "day").format(ISO), first].sort().reverse()[0] ?? date;
 
   const [portfolio, reloadPortfolio] = useLoad<PortfolioView>(`p${date}`, (s) => api.portfolio(date, s));
   const [roll, reloadRoll] = useLoad<RollRatesView>(`r${month}`, (s) => api.rollRates(month, s));
@@ -200,6 +129,8 @@ function DashboardBody({ date, first }: { date: string; first: string }) {
     api.compliance(from, date, s),
   );
   const [strategy, reloadStrategy] = useLoad<StrategyView>(`s${from}${date}`, (s) => api.strategy(from, date, s));
+  const [kpis, reloadKpis] = useLoad<KpiView>(`k${from}${date}`, (s) => api.kpis(from, date, s));
+  const [board, reloadBoard] = useLoad<LeaderboardView>(`l${from}${date}`, (s) => api.leaderboard(from, date, s));
   const period = t("dash.period", { from: i18n.fmt.date(from), to: i18n.fmt.date(date) });
 
   return (
@@ -207,6 +138,30 @@ function DashboardBody({ date, first }: { date: string; first: string }) {
       <Loaded load={portfolio} reload={reloadPortfolio} empty={t("dash.noData")} rows={2}>
         {(data) => <Kpis data={data} />}
       </Loaded>
+      <Loaded load={kpis} reload={reloadKpis} empty={t("dash.noData")} rows={2}>
+        {(data) => <KpiRates data={data} />}
+      </Loaded>
+      <Row gutter={[16, 16]}>
+        <Col xs={24} xl={12}>
+          <Card title={t("dashboard.rpc.title")} extra={period} data-testid="card-rpc">
+            <Loaded load={kpis} reload={reloadKpis} empty={t("dashboard.rpc.empty")}>
+              {(data) => <RpcByChannel data={data} />}
+            </Loaded>
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card title={t("dashboard.promises.title")} extra={period} data-testid="card-promises">
+            <Loaded load={kpis} reload={reloadKpis} empty={t("dashboard.promises.empty")}>
+              {(data) => <PromiseOutcomes data={data} />}
+            </Loaded>
+          </Card>
+        </Col>
+      </Row>
+      <Card title={t("dashboard.leaderboard.title")} extra={period} data-testid="card-leaderboard">
+        <Loaded load={board} reload={reloadBoard} empty={t("dashboard.leaderboard.empty")}>
+          {(data) => <Leaderboard data={data} />}
+        </Loaded>
+      </Card>
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={12}>
           <Card title={t("dash.portfolio.title")} data-testid="card-portfolio">
