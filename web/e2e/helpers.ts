@@ -30,9 +30,15 @@ export async function apiGet<T = unknown>(page: Page, path: string): Promise<{ s
 
 /** Opens an Ant Design select and picks the option with this text. */
 export async function choose(page: Page, select: Locator, option: string): Promise<void> {
-  await select.click();
+  // A select inside a dialog that is still zooming in can have its list closed by the click that
+  // lands on the dialog's wrapper (seen on a slow phone-sized run): wait for dialogs to settle,
+  // and open the list again if it closed before the option was clicked.
+  await expect(page.locator(".ant-modal.ant-zoom-appear, .ant-modal.ant-zoom-enter, .ant-modal.ant-zoom-leave")).toHaveCount(0);
   const item = page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`);
-  await item.click();
+  await expect(async () => {
+    if (!(await item.isVisible())) await select.click();
+    await item.click({ timeout: 3_000 });
+  }).toPass({ timeout: 30_000 });
   // Wait until the list has closed, so that the next select's list is the only one open.
   await expect(item).toBeHidden();
 }
