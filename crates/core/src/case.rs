@@ -91,6 +91,7 @@ macro_rules! codes {
 codes!(Stage, "pre_due, early, middle, late, legal, asset_preservation, agency, written_off",
     PreDue => "pre_due", Early => "early", Middle => "middle", Late => "late", Legal => "legal",
     AssetPreservation => "asset_preservation", Agency => "agency", WrittenOff => "written_off");
+codes!(OpenTrigger, "pre_due, past_due", PreDue => "pre_due", PastDue => "past_due");
 codes!(Quadrant, "willing_and_able, willing_not_able, able_not_willing, neither",
     WillingAndAble => "willing_and_able", WillingNotAble => "willing_not_able",
     AbleNotWilling => "able_not_willing", NeitherWillingNorAble => "neither");

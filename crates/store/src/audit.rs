@@ -35,6 +35,9 @@ pub enum AuditAction {
     Logout,
     /// A user was created; the detail holds role, display name and agency (never the password).
     UserCreated,
+    /// An administrator changed a user: deactivated or reactivated them, set a new password, or
+    /// changed the display name or region; the detail says which (never the password).
+    UserChanged,
     /// A repayment plan or waiver was requested; the subject is `approval:ID`.
     ApprovalRequested,
     /// A plan or waiver was approved and applied to the ledger; the actor is the approver.
@@ -61,6 +64,7 @@ impl AuditAction {
             AuditAction::AccountLocked => "account_locked",
             AuditAction::Logout => "logout",
             AuditAction::UserCreated => "user_created",
+            AuditAction::UserChanged => "user_changed",
             AuditAction::ApprovalRequested => "approval_requested",
             AuditAction::ApprovalGranted => "approval_granted",
             AuditAction::ApprovalRejected => "approval_rejected",

@@ -166,7 +166,8 @@ pub struct BorrowerFile {
     pub contacts: Vec<ContactPerson>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Read from a JSON array of its fields in this order (see [`json_children_by_loan`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct InstallmentRow {
     pub period: i64,
     pub due_date: String,
@@ -177,7 +178,8 @@ pub struct InstallmentRow {
     pub paid_off_on: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Read from a JSON array of its fields in this order (see [`json_children_by_loan`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct PaymentRow {
     pub id: i64,
     pub channel: String,
@@ -841,6 +843,34 @@ impl Store {
     }
 }
 
+/// Case events stored before their detail became JSON hold the event's Rust debug text, such
+/// as `StageChanged { from: Early, to: AssetPreservation }`: read as the JSON written now
+/// (`{"from": "early", "to": "asset_preservation"}`). Other text is kept as a string.
+fn legacy_case_event_detail(text: &str) -> serde_json::Value {
+    let Some(fields) = text
+        .split_once('{')
+        .and_then(|(_, rest)| rest.rsplit_once('}'))
+        .map(|(fields, _)| fields)
+    else {
+        return serde_json::Value::String(text.to_string());
+    };
+    let mut detail = serde_json::Map::new();
+    for field in fields.split(',') {
+        let Some((key, value)) = field.split_once(':') else {
+            return serde_json::Value::String(text.to_string());
+        };
+        let mut code = String::new();
+        for (i, ch) in value.trim().chars().enumerate() {
+            if ch.is_ascii_uppercase() && i > 0 {
+                code.push('_');
+            }
+            code.push(ch.to_ascii_lowercase());
+        }
+        detail.insert(key.trim().to_string(), serde_json::Value::String(code));
+    }
+    serde_json::Value::Object(detail)
+}
+
 /// The worst active loan's bucket, as an SQL expression over the case alias `c`.
 const WORST_BUCKET: &str = "(SELECT w.bucket FROM loan w WHERE w.borrower_id = c.borrower_id \
      ORDER BY w.dpd DESC, w.id LIMIT 1)";
@@ -1018,72 +1048,27 @@ async fn loan_files(
     .await?;
     // The loans' schedules, payments and bucket changes come in one statement each for the
     // whole borrower (not one per loan): the case view is the hottest read of the API.
-    let mut schedules: HashMap<i64, Vec<InstallmentRow>> =
-        json_children_by_loan::<(i64, String, i64, i64, i64, i64, Option<String>)>(
-            conn,
-            backend,
-            "installment i",
-            "i",
-            "i.period, i.due_date, i.principal_due, i.interest_due, i.principal_paid, \
-             i.interest_paid, i.paid_off_on",
-            "i.period",
-            borrower_id,
-        )
-        .await?
-        .into_iter()
-        .map(|(loan, rows)| {
-            let rows = rows
-                .into_iter()
-                .map(
-                    |(
-                        period,
-                        due_date,
-                        principal_due,
-                        interest_due,
-                        principal_paid,
-                        interest_paid,
-                        paid_off_on,
-                    )| {
-                        InstallmentRow {
-                            period,
-                            due_date,
-                            principal_due,
-                            interest_due,
-                            principal_paid,
-                            interest_paid,
-                            paid_off_on,
-                        }
-                    },
-                )
-                .collect();
-            (loan, rows)
-        })
-        .collect();
-    let mut payments: HashMap<i64, Vec<PaymentRow>> =
-        json_children_by_loan::<(i64, String, String, i64)>(
-            conn,
-            backend,
-            "payment p",
-            "p",
-            "p.id, p.channel, p.value_date, p.amount",
-            "p.value_date DESC, p.id DESC",
-            borrower_id,
-        )
-        .await?
-        .into_iter()
-        .map(|(loan, rows)| {
-            let rows = rows
-                .into_iter()
-                .map(|(id, channel, value_date, amount)| PaymentRow {
-                    id,
-                    channel,
-                    value_date,
-                    amount,
-                })
-                .collect();
-            (loan, rows)
-        })
-        .collect();
+    let mut schedules: HashMap<i64, Vec<InstallmentRow>> = json_children_by_loan(
+        conn,
+        backend,
+        "installment i",
+        "i",
+        "i.period, i.due_date, i.principal_due, i.interest_due, i.principal_paid, \
+         i.interest_paid, i.paid_off_on",
+        "i.period",
+        borrower_id,
+    )
+    .await?;
+    let mut payments: HashMap<i64, Vec<PaymentRow>> = json_children_by_loan(
+        conn,
+        backend,
+        "payment p",
+        "p",
+        "p.id, p.channel, p.value_date, p.amount",
+        "p.value_date DESC, p.id DESC",
+        borrower_id,
+    )
+    .await?;
     let mut bucket_changes = children_by_loan(
         conn,
         backend,
@@ -1284,7 +1269,7 @@ async fn timeline(
     for row in events {
         let detail: String = row.try_get(2)?;
         let detail = serde_json::from_str::<serde_json::Value>(&detail)
-            .unwrap_or(serde_json::Value::String(detail));
+            .unwrap_or_else(|_| legacy_case_event_detail(&detail));
         entries.push(TimelineEntry {
             at: row.try_get(0)?,
             kind: "case_event",
@@ -1353,5 +1338,19 @@ mod tests {
     fn like_wildcards_are_escaped() {
         assert_eq!(escape_like("a%b_c\\"), "a\\%b\\_c\\\\");
         assert_eq!(split_phones("1;2;"), vec!["1", "2"]);
+    }
+
+    #[test]
+    fn case_events_stored_as_debug_text_read_as_json() {
+        assert_eq!(
+            legacy_case_event_detail("StageChanged { from: PreDue, to: AssetPreservation }"),
+            serde_json::json!({"from": "pre_due", "to": "asset_preservation"})
+        );
+        assert_eq!(
+            legacy_case_event_detail("Reopened { trigger: PastDue, stage: WrittenOff }"),
+            serde_json::json!({"trigger": "past_due", "stage": "written_off"})
+        );
+        assert_eq!(legacy_case_event_detail("Cured"), serde_json::json!("Cured"));
+        assert_eq!(legacy_case_event_detail("{ odd }"), serde_json::json!("{ odd }"));
     }
 }

@@ -265,7 +265,7 @@ impl Store {
             let Some(record) = record else { continue };
             outcome.borrowers += 1;
             for event in &events {
-                event_rows.push((borrower_id, case_event_kind(event), format!("{event:?}")));
+                event_rows.push((borrower_id, case_event_kind(event), case_event_detail(event)));
             }
             let segment = decision
                 .segment
@@ -597,6 +597,21 @@ fn case_event_kind(event: &recoup_core::case::CaseEvent) -> &'static str {
         CaseEvent::Cured => "cured",
         CaseEvent::Closed => "closed",
     }
+}
+
+/// What a case event says, as the JSON the timeline shows: stages and triggers by their codes.
+fn case_event_detail(event: &recoup_core::case::CaseEvent) -> String {
+    use recoup_core::case::CaseEvent;
+    let detail = match event {
+        CaseEvent::Opened { trigger, stage } | CaseEvent::Reopened { trigger, stage } => {
+            serde_json::json!({ "trigger": trigger.code(), "stage": stage.code() })
+        }
+        CaseEvent::StageChanged { from, to } => {
+            serde_json::json!({ "from": from.code(), "to": to.code() })
+        }
+        CaseEvent::Cured | CaseEvent::Closed => serde_json::json!({}),
+    };
+    detail.to_string()
 }
 
 async fn borrower_phones(

@@ -63,8 +63,8 @@ pub use outbound::{
 pub use plans::{ApprovalRequest, NewRequest, OnBroken, PlanReview, PlanSettings, RequestKind};
 pub use reports::{LoanOverview, PortfolioDay};
 pub use users::{
-    DemoUser, Gauges, LoginOutcome, NewSession, NewUser, SessionUser, User, DEMO_PASSWORD,
-    DEMO_USERS,
+    DemoUser, Gauges, LoginOutcome, NewSession, NewUser, SessionUser, User, UserChange,
+    UserChanged, DEMO_PASSWORD, DEMO_USERS,
 };
 
 /// Which database a [`Store`] talks to.

@@ -50,6 +50,102 @@ pub struct NewUser {
     password: String,
 }
 
+/// What an administrator changes about a user, checked: built only by [`UserChange::parse`].
+/// Fields left `None` stay as they are.
+#[derive(Clone, Default)]
+pub struct UserChange {
+    active: Option<bool>,
+    password: Option<String>,
+    display_name: Option<String>,
+    /// `Some(None)` clears the region.
+    region: Option<Option<String>>,
+}
+
+// By hand so the password never reaches a log line through `{:?}`.
+impl std::fmt::Debug for UserChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserChange")
+            .field("active", &self.active)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("display_name", &self.display_name)
+            .field("region", &self.region)
+            .finish()
+    }
+}
+
+impl UserChange {
+    /// Checks a change to user `username`: a non-blank display name of at most 100
+    /// characters, a region of at most 100 (blank clears it), a strong enough new password,
+    /// and at least one thing to change. Errors name the field.
+    pub fn parse(
+        username: &str,
+        active: Option<bool>,
+        password: Option<&str>,
+        display_name: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<UserChange, StoreError> {
+        let invalid = |field: &'static str, message: String| StoreError::Invalid { field, message };
+        let display_name = match display_name.map(str::trim) {
+            None => None,
+            Some("") => return Err(invalid("display_name", "must not be blank".into())),
+            Some(name) if name.chars().count() > 100 => {
+                return Err(invalid(
+                    "display_name",
+                    "must be at most 100 characters".into(),
+                ))
+            }
+            Some(name) => Some(name.to_string()),
+        };
+        let region = match region.map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(name) if name.chars().count() > 100 => {
+                return Err(invalid("region", "must be at most 100 characters".into()))
+            }
+            Some(name) => Some(Some(name.to_string())),
+        };
+        if let Some(password) = password {
+            let username =
+                Username::parse(username).map_err(|e| invalid("username", e.to_string()))?;
+            check_new_password(&username, password)
+                .map_err(|e| invalid("password", e.to_string()))?;
+        }
+        let change = UserChange {
+            active,
+            password: password.map(str::to_string),
+            display_name,
+            region,
+        };
+        if change.active.is_none()
+            && change.password.is_none()
+            && change.display_name.is_none()
+            && change.region.is_none()
+        {
+            return Err(invalid(
+                "active",
+                "nothing to change: give active, password, display_name or region".into(),
+            ));
+        }
+        Ok(change)
+    }
+
+    /// Whether the change ends the user's sessions (deactivation or a new password).
+    fn ends_sessions(&self) -> bool {
+        self.active == Some(false) || self.password.is_some()
+    }
+}
+
+/// A user after a change, and what the change did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserChanged {
+    pub user: User,
+    /// Sessions ended (deactivation and a new password sign the user out everywhere).
+    pub sessions_ended: u64,
+    /// Open cases assigned to the user; a deactivated user's cases move at the next
+    /// assignment run, or at once through a manager's reassignment.
+    pub open_cases: i64,
+}
+
 // By hand so the password never reaches a log line through `{:?}`.
 impl std::fmt::Debug for NewUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -372,6 +468,130 @@ impl Store {
         tx.commit().await?;
         tracing::info!(username = %user.username, role = %user.role, "user created");
         Ok(user)
+    }
+
+    /// Changes user `username` as `actor` and audits it (`user_changed`) in the same
+    /// transaction. Deactivating or setting a password ends the user's sessions; reactivating
+    /// or setting a password also clears a lockout. Returns `None` when there is no such user.
+    /// Administrators cannot deactivate themselves (so one always remains), a
+    /// [`StoreError::Invalid`] on `active`.
+    pub async fn change_user(
+        &self,
+        username: &str,
+        change: &UserChange,
+        actor: &str,
+        event_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserChanged>, StoreError> {
+        if change.active == Some(false) && username == actor {
+            return Err(StoreError::Invalid {
+                field: "active",
+                message: "you cannot deactivate your own account".into(),
+            });
+        }
+        let password_hash = match change.password.clone() {
+            Some(password) => Some(blocking(move || hash_password(&password)).await??),
+            None => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        let Some(row) = sqlx::query(&dialect(
+            self.backend,
+            &format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = ?"),
+        ))
+        .bind(username)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let before = user_row(&row)?;
+        let mut sets: Vec<&str> = Vec::new();
+        if change.active.is_some() {
+            sets.push("active = ?");
+        }
+        if password_hash.is_some() {
+            sets.push("password_hash = ?");
+        }
+        if change.display_name.is_some() {
+            sets.push("display_name = ?");
+        }
+        if change.region.is_some() {
+            sets.push("region = ?");
+        }
+        let unlock = change.active == Some(true) || password_hash.is_some();
+        if unlock {
+            sets.push("failed_logins = 0, locked_until = NULL");
+        }
+        let sql = format!("UPDATE app_user SET {} WHERE id = ?", sets.join(", "));
+        let sql = dialect(self.backend, &sql);
+        let mut update = sqlx::query(&sql);
+        if let Some(active) = change.active {
+            update = update.bind(i64::from(active));
+        }
+        if let Some(hash) = &password_hash {
+            update = update.bind(hash.as_str());
+        }
+        if let Some(name) = &change.display_name {
+            update = update.bind(name.as_str());
+        }
+        if let Some(region) = &change.region {
+            update = update.bind(region.as_deref());
+        }
+        update.bind(before.id).execute(&mut *tx).await?;
+        let sessions_ended = if change.ends_sessions() {
+            sqlx::query(&dialect(
+                self.backend,
+                "DELETE FROM user_session WHERE user_id = ?",
+            ))
+            .bind(before.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        } else {
+            0
+        };
+        let open_cases: i64 = sqlx::query_scalar(&dialect(
+            self.backend,
+            "SELECT COUNT(*) FROM collection_case WHERE status = 'open' AND assignee = ?",
+        ))
+        .bind(username)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            now,
+            &AuditEvent {
+                actor: actor.to_string(),
+                action: AuditAction::UserChanged,
+                subject: format!("user:{username}"),
+                detail: json!({
+                    "active": change.active,
+                    "password_set": password_hash.is_some(),
+                    "display_name": change.display_name,
+                    "region": change.region,
+                    "sessions_ended": sessions_ended,
+                    "open_cases": open_cases,
+                }),
+                event_id: event_id.to_string(),
+            },
+        )
+        .await?;
+        let row = sqlx::query(&dialect(
+            self.backend,
+            &format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = ?"),
+        ))
+        .bind(before.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let user = user_row(&row)?;
+        tx.commit().await?;
+        tracing::info!(username = %username, active = ?change.active, password_set = password_hash.is_some(), "user changed");
+        Ok(Some(UserChanged {
+            user,
+            sessions_ended,
+            open_cases,
+        }))
     }
 
     /// Creates the demo users ([`DEMO_USERS`], password [`DEMO_PASSWORD`]); returns them.

@@ -24,6 +24,8 @@ const MAX_SEGMENTS: usize = 63;
 const MAX_GROUPS: usize = 64;
 /// A treatment's due date may be at most a year after the evaluation date.
 const MAX_OFFSET_DAYS: i64 = 366;
+/// A treatment's priority when the file gives none (lower runs first).
+pub(crate) const DEFAULT_PRIORITY: i64 = 100;
 
 /// An arm as read from the file, before its treatments are compiled.
 struct ArmSpec {
@@ -36,79 +38,79 @@ struct ArmSpec {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawFile {
-    name: Spanned<String>,
+pub(crate) struct RawFile {
+    pub(crate) name: Spanned<String>,
     #[serde(default)]
-    description: Option<String>,
+    pub(crate) description: Option<String>,
     #[serde(default)]
-    salt: Option<String>,
+    pub(crate) salt: Option<String>,
     #[serde(default)]
-    parameters: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    pub(crate) parameters: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     #[serde(default)]
-    cost_fen: BTreeMap<Spanned<String>, Spanned<i64>>,
+    pub(crate) cost_fen: BTreeMap<Spanned<String>, Spanned<i64>>,
     #[serde(default, rename = "stage_rule")]
-    stage_rules: Vec<RawStageRule>,
+    pub(crate) stage_rules: Vec<RawStageRule>,
     #[serde(default, rename = "segment")]
-    segments: Vec<RawSegment>,
+    pub(crate) segments: Vec<RawSegment>,
     #[serde(default, rename = "treatment")]
-    treatments: Vec<RawTreatment>,
+    pub(crate) treatments: Vec<RawTreatment>,
     #[serde(default, rename = "arm")]
-    arms: Vec<RawArm>,
+    pub(crate) arms: Vec<RawArm>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawStageRule {
-    stage: Spanned<String>,
+pub(crate) struct RawStageRule {
+    pub(crate) stage: Spanned<String>,
     #[serde(default)]
-    when: Option<Spanned<String>>,
+    pub(crate) when: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawSegment {
-    name: Spanned<String>,
-    when: Spanned<String>,
+pub(crate) struct RawSegment {
+    pub(crate) name: Spanned<String>,
+    pub(crate) when: Spanned<String>,
     #[serde(default)]
-    description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawTreatment {
-    id: Spanned<String>,
-    stages: Spanned<Vec<Spanned<String>>>,
+pub(crate) struct RawTreatment {
+    pub(crate) id: Spanned<String>,
+    pub(crate) stages: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
-    segments: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(crate) segments: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
-    arms: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(crate) arms: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
-    when: Option<Spanned<String>>,
-    channel: Spanned<String>,
-    template: Spanned<String>,
-    queue: Spanned<String>,
+    pub(crate) when: Option<Spanned<String>>,
+    pub(crate) channel: Spanned<String>,
+    pub(crate) template: Spanned<String>,
+    pub(crate) queue: Spanned<String>,
     #[serde(default)]
-    offset_days: Option<Spanned<i64>>,
+    pub(crate) offset_days: Option<Spanned<i64>>,
     #[serde(default)]
-    priority: Option<Spanned<i64>>,
+    pub(crate) priority: Option<Spanned<i64>>,
     #[serde(default)]
-    group: Option<Spanned<String>>,
+    pub(crate) group: Option<Spanned<String>>,
     #[serde(default)]
-    cost_fen: Option<Spanned<i64>>,
-    /// Accepted so authors can say why a treatment exists; not used when planning.
-    #[serde(default, rename = "description")]
-    _description: Option<String>,
+    pub(crate) cost_fen: Option<Spanned<i64>>,
+    /// Says why a treatment exists; shown in the outline, not used when planning.
+    #[serde(default)]
+    pub(crate) description: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawArm {
-    name: Spanned<String>,
-    share: Spanned<i64>,
+pub(crate) struct RawArm {
+    pub(crate) name: Spanned<String>,
+    pub(crate) share: Spanned<i64>,
     #[serde(default)]
-    parameters: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    pub(crate) parameters: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     #[serde(default)]
-    description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 /// Parses, validates and compiles a strategy file. `file_name` only labels error messages.
@@ -116,6 +118,14 @@ struct RawArm {
 /// Every problem found is reported, each with its line and column; a file with any error
 /// yields no strategy.
 pub fn parse_strategy(file_name: &str, text: &str) -> Result<Strategy, StrategyErrors> {
+    check_strategy(file_name, text).map(|(strategy, _)| strategy)
+}
+
+/// [`parse_strategy`], also handing back the file as read (for [`crate::outline_strategy`]).
+pub(crate) fn check_strategy(
+    file_name: &str,
+    text: &str,
+) -> Result<(Strategy, RawFile), StrategyErrors> {
     let mut reporter = Reporter::new(file_name, text);
     let raw: RawFile = match toml::from_str(text) {
         Ok(raw) => raw,
@@ -130,12 +140,12 @@ pub fn parse_strategy(file_name: &str, text: &str) -> Result<Strategy, StrategyE
     };
     // `build` always yields a strategy so that it can report every error in one pass; the
     // strategy is only handed out when none was reported.
-    let strategy = build(&mut reporter, raw);
+    let strategy = build(&mut reporter, &raw);
     reporter.finish()?;
-    Ok(strategy)
+    Ok((strategy, raw))
 }
 
-fn build(reporter: &mut Reporter<'_>, raw: RawFile) -> Strategy {
+fn build(reporter: &mut Reporter<'_>, raw: &RawFile) -> Strategy {
     if raw.name.get_ref().trim().is_empty() {
         reporter.at(raw.name.span().start, "the strategy needs a name");
     }
@@ -358,7 +368,7 @@ fn build(reporter: &mut Reporter<'_>, raw: RawFile) -> Strategy {
             }
             value.clamp(0, MAX_OFFSET_DAYS) as u64
         });
-        let priority = treatment.priority.as_ref().map_or(100, |priority| {
+        let priority = treatment.priority.as_ref().map_or(DEFAULT_PRIORITY as u32, |priority| {
             let value = *priority.get_ref();
             if !(0..=i64::from(u32::MAX)).contains(&value) {
                 reporter.at(

@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use toml::Spanned;
 
 use crate::error::StrategyErrors;
+use crate::file::{check_strategy, RawFile, DEFAULT_PRIORITY};
 
 /// A checked strategy file, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,152 +69,89 @@ pub struct TreatmentOutline {
     pub description: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct RawFile {
-    name: String,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    parameters: BTreeMap<String, toml::Value>,
-    #[serde(default)]
-    cost_fen: BTreeMap<String, i64>,
-    #[serde(default, rename = "stage_rule")]
-    stage_rules: Vec<RawStageRule>,
-    #[serde(default, rename = "segment")]
-    segments: Vec<RawSegment>,
-    #[serde(default, rename = "treatment")]
-    treatments: Vec<RawTreatment>,
-    #[serde(default, rename = "arm")]
-    arms: Vec<RawArm>,
+/// A TOML value as written: strings without their quotes.
+fn written(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
-#[derive(Deserialize)]
-struct RawStageRule {
-    stage: String,
-    #[serde(default)]
-    when: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawSegment {
-    name: String,
-    when: String,
-    #[serde(default)]
-    description: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawTreatment {
-    id: String,
-    stages: Vec<String>,
-    #[serde(default)]
-    segments: Option<Vec<String>>,
-    #[serde(default)]
-    arms: Option<Vec<String>>,
-    #[serde(default)]
-    when: Option<String>,
-    channel: String,
-    template: String,
-    queue: String,
-    #[serde(default)]
-    offset_days: Option<i64>,
-    #[serde(default)]
-    priority: Option<i64>,
-    #[serde(default)]
-    group: Option<String>,
-    #[serde(default)]
-    cost_fen: Option<i64>,
-    #[serde(default)]
-    description: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawArm {
-    name: String,
-    share: i64,
-    #[serde(default)]
-    parameters: BTreeMap<String, toml::Value>,
-    #[serde(default)]
-    description: Option<String>,
-}
-
-fn values(map: BTreeMap<String, toml::Value>) -> Vec<(String, String)> {
-    map.into_iter()
-        .map(|(name, value)| {
-            let text = match value {
-                toml::Value::String(text) => text,
-                other => other.to_string(),
-            };
-            (name, text)
-        })
+fn values(map: &BTreeMap<Spanned<String>, Spanned<toml::Value>>) -> Vec<(String, String)> {
+    map.iter()
+        .map(|(name, value)| (name.get_ref().clone(), written(value.get_ref())))
         .collect()
 }
 
-/// Checks `text` as [`crate::parse_strategy`] does and returns its outline.
+fn names(list: Option<&Spanned<Vec<Spanned<String>>>>) -> Vec<String> {
+    list.map(|list| list.get_ref().iter().map(|n| n.get_ref().clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Checks `text` as [`crate::parse_strategy`] does and returns its outline, read from the same
+/// parse of the file (so the outline shows exactly what was checked).
 pub fn outline_strategy(file_name: &str, text: &str) -> Result<StrategyOutline, StrategyErrors> {
-    crate::parse_strategy(file_name, text)?;
-    // The file parsed above with the strict shape; this looser one cannot fail on it, but a
-    // failure is still reported rather than assumed away.
-    let raw: RawFile = toml::from_str(text).map_err(|error| StrategyErrors {
-        errors: vec![crate::error::StrategyError {
-            file: file_name.to_string(),
-            line: 1,
-            column: 1,
-            message: error.message().to_string(),
-        }],
-    })?;
-    Ok(StrategyOutline {
-        name: raw.name,
-        description: raw.description,
-        parameters: values(raw.parameters),
-        costs_fen: raw.cost_fen.into_iter().collect(),
+    let (_, raw) = check_strategy(file_name, text)?;
+    Ok(outline(&raw))
+}
+
+fn outline(raw: &RawFile) -> StrategyOutline {
+    StrategyOutline {
+        name: raw.name.get_ref().clone(),
+        description: raw.description.clone(),
+        parameters: values(&raw.parameters),
+        costs_fen: raw
+            .cost_fen
+            .iter()
+            .map(|(channel, cost)| (channel.get_ref().clone(), *cost.get_ref()))
+            .collect(),
         stage_rules: raw
             .stage_rules
-            .into_iter()
+            .iter()
             .map(|rule| StageRuleOutline {
-                stage: rule.stage,
-                when: rule.when,
+                stage: rule.stage.get_ref().clone(),
+                when: rule.when.as_ref().map(|w| w.get_ref().clone()),
             })
             .collect(),
         segments: raw
             .segments
-            .into_iter()
+            .iter()
             .map(|segment| SegmentOutline {
-                name: segment.name,
-                when: segment.when,
-                description: segment.description,
+                name: segment.name.get_ref().clone(),
+                when: segment.when.get_ref().clone(),
+                description: segment.description.clone(),
             })
             .collect(),
         arms: raw
             .arms
-            .into_iter()
+            .iter()
             .map(|arm| ArmOutline {
-                name: arm.name,
-                share: arm.share,
-                description: arm.description,
-                parameters: values(arm.parameters),
+                name: arm.name.get_ref().clone(),
+                share: *arm.share.get_ref(),
+                description: arm.description.clone(),
+                parameters: values(&arm.parameters),
             })
             .collect(),
         treatments: raw
             .treatments
-            .into_iter()
+            .iter()
             .map(|t| TreatmentOutline {
-                id: t.id,
-                stages: t.stages,
-                segments: t.segments.unwrap_or_default(),
-                arms: t.arms.unwrap_or_default(),
-                when: t.when,
-                channel: t.channel,
-                template: t.template,
-                queue: t.queue,
-                offset_days: t.offset_days.unwrap_or(0),
-                priority: t.priority.unwrap_or(100),
-                group: t.group,
-                cost_fen: t.cost_fen,
-                description: t.description,
+                id: t.id.get_ref().clone(),
+                stages: names(Some(&t.stages)),
+                segments: names(t.segments.as_ref()),
+                arms: names(t.arms.as_ref()),
+                when: t.when.as_ref().map(|w| w.get_ref().clone()),
+                channel: t.channel.get_ref().clone(),
+                template: t.template.get_ref().clone(),
+                queue: t.queue.get_ref().clone(),
+                offset_days: t.offset_days.as_ref().map_or(0, |d| *d.get_ref()),
+                priority: t.priority.as_ref().map_or(DEFAULT_PRIORITY, |p| *p.get_ref()),
+                group: t.group.as_ref().map(|g| g.get_ref().clone()),
+                cost_fen: t.cost_fen.as_ref().map(|c| *c.get_ref()),
+                description: t.description.clone(),
             })
             .collect(),
-    })
+    }
 }
 
 #[cfg(test)]

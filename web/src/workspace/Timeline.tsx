@@ -37,32 +37,25 @@ function num(value: unknown): number | null {
   return typeof value === "number" ? value : null;
 }
 
-/** `Early` / `AssetPreservation` (the stored Debug form of a stage) → `early` / `asset_preservation`. */
-function snake(text: string): string {
-  return text.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
-}
-
 function eventText(i18n: I18n, detail: Record<string, unknown>): string {
   const { t, fmt } = i18n;
   const event = str(detail.event) ?? "";
   const inner = detail.detail;
   const name = label.event(i18n, event);
-  if (typeof inner === "string") {
-    const change = /from: (\w+), to: (\w+)/.exec(inner);
-    if (change?.[1] && change[2]) {
-      return t("case.timeline.stageChanged", {
-        from: label.stage(i18n, snake(change[1])),
-        to: label.stage(i18n, snake(change[2])),
-      });
-    }
-    const stage = /stage: (\w+)/.exec(inner);
-    if (stage?.[1]) {
-      return t("case.timeline.eventStage", { event: name, stage: label.stage(i18n, snake(stage[1])) });
-    }
-    return name;
-  }
   if (inner && typeof inner === "object") {
     const d = inner as Record<string, unknown>;
+    const from = str(d.from);
+    const stageTo = str(d.to);
+    if (event === "stage_changed" && from && stageTo) {
+      return t("case.timeline.stageChanged", {
+        from: label.stage(i18n, from),
+        to: label.stage(i18n, stageTo),
+      });
+    }
+    const stage = str(d.stage);
+    if ((event === "opened" || event === "reopened") && stage) {
+      return t("case.timeline.eventStage", { event: name, stage: label.stage(i18n, stage) });
+    }
     if (event.startsWith("promise_")) {
       return t("case.timeline.promiseSettled", {
         status: name,

@@ -12,7 +12,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use recoup_channels::{render, DeliveryStatus, Figures, PlacedCall};
-use recoup_store::{OutboundKind, OutboundRequest, Reservation, SendOutcome};
+use recoup_store::{Access, OutboundCase, OutboundKind, OutboundRequest, Reservation, SendOutcome};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -80,6 +80,50 @@ fn phone_index(index: Option<u32>, n_phones: usize) -> Result<usize, AppError> {
         ));
     }
     Ok(index)
+}
+
+/// The case in the user's scope (else 404) and the checked phone index.
+async fn case_and_phone(
+    state: &AppState,
+    access: &Access,
+    borrower_id: i64,
+    requested: Option<u32>,
+) -> ApiResult<(OutboundCase, usize)> {
+    let case = state
+        .store
+        .outbound_case(access, borrower_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let index = phone_index(requested, case.phones.len())?;
+    Ok((case, index))
+}
+
+/// Asks the guard for a permit at the current instant and, only if it grants one, records the
+/// contact (in the ledger too). The permit it returns is the only way to a gateway or dialer;
+/// a block is 409 naming the rule.
+async fn reserve(
+    state: &AppState,
+    outbound: &Outbound,
+    access: &Access,
+    borrower_id: i64,
+    phone_index: usize,
+    kind: OutboundKind,
+) -> ApiResult<(i64, String, recoup_compliance::Permit)> {
+    let request = OutboundRequest {
+        borrower_id,
+        phone_index,
+        kind,
+        fallback_time_zone: state.config.cases.timezone,
+    };
+    let reservation = state
+        .store
+        .reserve_contact(access, &request, &outbound.guard, state.now())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match reservation {
+        Reservation::Blocked(block) => Err(blocked(block)),
+        Reservation::Permitted { id, phone, permit } => Ok((id, phone, permit)),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,12 +213,7 @@ pub async fn send_sms(
         }
     };
     let access = access_of(&user.user);
-    let case = state
-        .store
-        .outbound_case(&access, borrower_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let phone_index = phone_index(body.phone_index, case.phones.len())?;
+    let (case, phone_index) = case_and_phone(&state, &access, borrower_id, body.phone_index).await?;
     let figures = Figures {
         name: case.name,
         amount: case.figures.amount,
@@ -207,25 +246,12 @@ pub async fn send_sms(
             ),
         ));
     }
-    let request = OutboundRequest {
-        borrower_id,
-        phone_index,
-        kind: OutboundKind::Sms {
-            template: body.template.clone(),
-            text: text.clone(),
-        },
-        fallback_time_zone: state.config.cases.timezone,
+    let kind = OutboundKind::Sms {
+        template: body.template.clone(),
+        text: text.clone(),
     };
-    let now = state.now();
-    let reservation = state
-        .store
-        .reserve_contact(&access, &request, &outbound.guard, now)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (id, phone, permit) = match reservation {
-        Reservation::Blocked(block) => return Err(blocked(block)),
-        Reservation::Permitted { id, phone, permit } => (id, phone, permit),
-    };
+    let (id, phone, permit) =
+        reserve(&state, outbound, &access, borrower_id, phone_index, kind).await?;
     let permit_view = permit_view(&permit);
     let sent = gateway.send(permit, id, &text, state.now()).await;
     let outcome = match &sent {
@@ -472,29 +498,13 @@ pub async fn place_call(
         }
     }
     let access = access_of(&user.user);
-    let case = state
-        .store
-        .outbound_case(&access, borrower_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let phone_index = phone_index(body.phone_index, case.phones.len())?;
-    let request = OutboundRequest {
-        borrower_id,
-        phone_index,
-        kind: OutboundKind::Call {
-            agent_extension: body.agent_extension.clone(),
-        },
-        fallback_time_zone: state.config.cases.timezone,
+    let (_case, phone_index) =
+        case_and_phone(&state, &access, borrower_id, body.phone_index).await?;
+    let kind = OutboundKind::Call {
+        agent_extension: body.agent_extension.clone(),
     };
-    let reservation = state
-        .store
-        .reserve_contact(&access, &request, &outbound.guard, state.now())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (id, phone, permit) = match reservation {
-        Reservation::Blocked(block) => return Err(blocked(block)),
-        Reservation::Permitted { id, phone, permit } => (id, phone, permit),
-    };
+    let (id, phone, permit) =
+        reserve(&state, outbound, &access, borrower_id, phone_index, kind).await?;
     let permit_view = permit_view(&permit);
     let call = PlacedCall {
         call_id: id,

@@ -1,10 +1,11 @@
-//! Users: list (`GET /users`) and create (`POST /users`); administrators only.
+//! Users: list (`GET /users`), create (`POST /users`) and change (`PATCH /users/{username}`:
+//! deactivate or reactivate, set a new password, rename, move region); administrators only.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use recoup_core::role::Role;
-use recoup_store::NewUser;
-use serde::Deserialize;
+use recoup_store::{NewUser, UserChange};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,7 +17,9 @@ use crate::state::AppState;
 use crate::wire::{RoleCode, UserView};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_users, create_user))
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(change_user))
 }
 
 /// A user to create. (No `Debug`: it holds a password.)
@@ -106,4 +109,87 @@ pub async fn create_user(
         .create_user(&new_user, admin.user.username(), &event_id.0, state.now())
         .await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
+}
+
+/// What to change about a user; give at least one field. (No `Debug`: it may hold a password.)
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeUserRequest {
+    /// `false` deactivates (sign-in refused, sessions ended, cases move at the next assignment
+    /// run); `true` reactivates and clears a lockout.
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// A new password (same rules as on creation); ends the user's sessions and clears a
+    /// lockout.
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Blank clears it.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// The user after the change, and what it did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserChangedView {
+    pub user: UserView,
+    /// Sessions ended by a deactivation or a new password.
+    pub sessions_ended: u64,
+    /// Open cases assigned to the user (a deactivated user's move at the next assignment run,
+    /// or at once with `POST /cases/reassign`).
+    pub open_cases: i64,
+}
+
+/// Change a user: deactivate or reactivate, set a new password, change the display name or
+/// region. Audited as `user_changed` (never the password). An administrator cannot deactivate
+/// their own account.
+#[utoipa::path(
+    patch,
+    path = "/users/{username}",
+    tag = "users",
+    params(("username" = String, Path, description = "The user to change")),
+    security(("bearer" = []), ("cookie" = [])),
+    request_body = ChangeUserRequest,
+    responses(
+        (status = 200, description = "Changed", body = UserChangedView),
+        (status = 401, description = "No valid session", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 422, description = "A field is unacceptable, nothing to change, or deactivating yourself", body = ErrorBody),
+    )
+)]
+pub async fn change_user(
+    State(state): State<AppState>,
+    event_id: EventId,
+    admin: Authorized<perm::ManageUsers>,
+    Path(username): Path<String>,
+    Json(body): Json<ChangeUserRequest>,
+) -> ApiResult<Json<UserChangedView>> {
+    if username.is_empty() || username.len() > 64 {
+        return Err(AppError::NotFound);
+    }
+    let change = UserChange::parse(
+        &username,
+        body.active,
+        body.password.as_deref(),
+        body.display_name.as_deref(),
+        body.region.as_deref(),
+    )?;
+    let changed = state
+        .store
+        .change_user(
+            &username,
+            &change,
+            admin.user.username(),
+            &event_id.0,
+            state.now(),
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(UserChangedView {
+        user: UserView::from(&changed.user),
+        sessions_ended: changed.sessions_ended,
+        open_cases: changed.open_cases,
+    }))
 }

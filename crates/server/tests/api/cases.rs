@@ -104,22 +104,9 @@ pub(crate) async fn seed(app: &TestApp) {
             "INSERT INTO emergency_contact (borrower_id, seq, name, relation, phone) VALUES ({id}, 1, '联系人{id}', 'spouse', '1370013700{id}')"
         ))
         .await;
-        app.execute(&format!(
-            "INSERT INTO vehicle (id, vin, plate, make, model, model_year, price, lien_status) VALUES \
-             ({id}, 'LVIN0000000000{id:03}', '京A1000{id}', '比亚迪', '秦', 2024, 12000000, 'registered')"
-        ))
-        .await;
-        app.execute(&format!(
-            "INSERT INTO loan (id, loan_no, borrower_id, vehicle_id, product, principal, rate_units, term_months, method, \
-             disbursement_date, repayment_day, auto_debit_account, dealer, booked_at, status, principal_outstanding, \
-             next_due_period, next_due_date, arrears_principal, arrears_interest, fees_balance, penalty_balance, \
-             penalty_accrued_total, credit, dpd, bucket, max_dpd, times_delinquent, cures) VALUES \
-             ({id}, 'L2026{id:04}', {id}, {id}, 'new_car', 10000000, 500, 36, 'equal_installment', '2026-01-10', 10, \
-             '6222000000000{id:03}', '某4S店', '2026-01-01T00:00:00.000Z', 'active', 9000000, 2, '2026-12-10', \
-             {arrears}, 0, 0, 0, 0, 0, {dpd}, '{bucket}', {dpd}, 1, 0)",
-            arrears = dpd * 1000
-        ))
-        .await;
+        for statement in vehicle_and_loan(id, "2026-12-10", dpd, bucket, 1) {
+            app.execute(&statement).await;
+        }
         for (period, due) in [(1, "2026-02-10"), (2, "2026-12-10")] {
             app.execute(&format!(
                 "INSERT INTO installment (loan_id, period, due_date, principal_due, interest_due) VALUES \
@@ -171,17 +158,6 @@ async fn seeded_apps() -> Vec<TestApp> {
     apps
 }
 
-async fn post(app: &TestApp, path: &str, session: &Session, body: Value) -> (StatusCode, Value) {
-    status_and_json(
-        app.call(Method::POST, path, Some(session), Some(body))
-            .await,
-    )
-    .await
-}
-
-async fn get(app: &TestApp, path: &str, session: &Session) -> (StatusCode, Value) {
-    status_and_json(app.get(path, session).await).await
-}
 
 #[tokio::test]
 async fn assignment_follows_queue_roles_regions_and_stays_sticky() {

@@ -230,3 +230,65 @@ pub fn demo_users() -> Vec<(&'static str, recoup_core::role::Role)> {
         .map(|user| (user.username, user.role))
         .collect()
 }
+
+/// POST `body` as `session`; status and JSON body.
+pub async fn post(app: &TestApp, path: &str, session: &Session, body: Value) -> (StatusCode, Value) {
+    status_and_json(app.call(Method::POST, path, Some(session), Some(body)).await).await
+}
+
+/// GET as `session`; status and JSON body.
+pub async fn get(app: &TestApp, path: &str, session: &Session) -> (StatusCode, Value) {
+    status_and_json(app.get(path, session).await).await
+}
+
+/// One integer from the database (for checking what was stored).
+pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+}
+
+/// One text value from the database.
+pub async fn text(app: &TestApp, sql: &str) -> String {
+    sqlx::query_scalar::<_, String>(sql)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+}
+
+/// Asserts that a GET of each path without a session is 401.
+pub async fn assert_anonymous_refused(app: &TestApp, paths: &[&str]) {
+    for path in paths {
+        let anonymous = app.call(Method::GET, path, None, None).await.status();
+        assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{}: {path}", app.backend);
+    }
+}
+
+/// The statements that store vehicle `id` and its active loan `id` of borrower `id`, with
+/// the next installment due on `next_due`, `dpd` days past due (arrears of 10 yuan a day) and
+/// delinquent `times_delinquent` times so far.
+pub fn vehicle_and_loan(
+    id: i64,
+    next_due: &str,
+    dpd: i64,
+    bucket: &str,
+    times_delinquent: i64,
+) -> [String; 2] {
+    [
+        format!(
+            "INSERT INTO vehicle (id, vin, plate, make, model, model_year, price, lien_status) VALUES \
+             ({id}, 'LVIN0000000000{id:03}', '京A1000{id}', '比亚迪', '秦', 2024, 12000000, 'registered')"
+        ),
+        format!(
+            "INSERT INTO loan (id, loan_no, borrower_id, vehicle_id, product, principal, rate_units, term_months, method, \
+             disbursement_date, repayment_day, auto_debit_account, dealer, booked_at, status, principal_outstanding, \
+             next_due_period, next_due_date, arrears_principal, arrears_interest, fees_balance, penalty_balance, \
+             penalty_accrued_total, credit, dpd, bucket, max_dpd, times_delinquent, cures) VALUES \
+             ({id}, 'L2026{id:04}', {id}, {id}, 'new_car', 10000000, 500, 36, 'equal_installment', '2026-01-10', 10, \
+             '6222000000000{id:03}', '某4S店', '2026-01-01T00:00:00.000Z', 'active', 9000000, 2, '{next_due}', \
+             {arrears}, 0, 0, 0, 0, 0, {dpd}, '{bucket}', {dpd}, {times_delinquent}, 0)",
+            arrears = dpd * 1000,
+        ),
+    ]
+}

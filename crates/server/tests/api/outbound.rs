@@ -64,34 +64,12 @@ async fn apps_with(make: impl Fn(&str) -> Outbound) -> Vec<TestApp> {
     apps
 }
 
-async fn post(app: &TestApp, path: &str, session: &Session, body: Value) -> (StatusCode, Value) {
-    status_and_json(
-        app.call(Method::POST, path, Some(session), Some(body))
-            .await,
-    )
-    .await
-}
-
 /// Sets the clock to `hh:mm` local (Asia/Shanghai) on the tests' day after t0.
 fn local(app: &TestApp, hour: u32, minute: u32) {
     let day = (t0() + TimeDelta::hours(8)).date_naive() + chrono::Days::new(1);
     let local = day.and_hms_opt(hour, minute, 0).unwrap();
     app.clock
         .set(DateTime::<Utc>::from_naive_utc_and_offset(local, Utc) - TimeDelta::hours(8));
-}
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql)
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap()
-}
-
-async fn text(app: &TestApp, sql: &str) -> String {
-    sqlx::query_scalar::<_, String>(sql)
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------

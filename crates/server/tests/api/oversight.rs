@@ -28,19 +28,7 @@ async fn seed(app: &TestApp) {
             "INSERT INTO borrower (id, national_id, name, phones, home_address, booked_at) VALUES \
              ({id}, '11010119900307{id:03}X', '借款人{id}', '1380013800{id}', '北京市朝阳区{id}号', '2026-01-01T00:00:00.000Z')"
         ));
-        statements.push(format!(
-            "INSERT INTO vehicle (id, vin, plate, make, model, model_year, price, lien_status) VALUES \
-             ({id}, 'LVIN0000000000{id:03}', '京A1000{id}', '比亚迪', '秦', 2024, 12000000, 'registered')"
-        ));
-        statements.push(format!(
-            "INSERT INTO loan (id, loan_no, borrower_id, vehicle_id, product, principal, rate_units, term_months, method, \
-             disbursement_date, repayment_day, auto_debit_account, dealer, booked_at, status, principal_outstanding, \
-             next_due_period, next_due_date, arrears_principal, arrears_interest, fees_balance, penalty_balance, \
-             penalty_accrued_total, credit, dpd, bucket, max_dpd, times_delinquent, cures) VALUES \
-             ({id}, 'L2026{id:04}', {id}, {id}, 'new_car', 10000000, 500, 36, 'equal_installment', '2026-01-10', 10, \
-             '6222000000000{id:03}', '某4S店', '2026-01-01T00:00:00.000Z', 'active', 9000000, 2, '2026-11-10', \
-             0, 0, 0, 0, 0, 0, 0, 'M0', 0, 0, 0)"
-        ));
+        statements.extend(vehicle_and_loan(id, "2026-11-10", 0, "M0", 0));
     }
     statements.extend(
         [
@@ -391,20 +379,14 @@ async fn every_role_gets_exactly_the_oversight_endpoints_its_permissions_allow()
                 );
             }
         }
-        for path in [
+        assert_anonymous_refused(&app, &[
             "/api/v1/reports/kpis",
             "/api/v1/reports/qa-flags",
             "/api/v1/reports/leaderboard",
             "/api/v1/strategy",
             "/api/v1/settings/assignment",
             "/api/v1/roles",
-        ] {
-            let anonymous = app
-                .call(reqwest::Method::GET, path, None, None)
-                .await
-                .status();
-            assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{path}");
-        }
+        ]).await;
     }
 }
 

@@ -77,13 +77,7 @@ async fn every_role_gets_exactly_the_reports_its_permissions_allow() {
                 }
             }
         }
-        for path in REPORT_PATHS {
-            let anonymous = app
-                .call(reqwest::Method::GET, path, None, None)
-                .await
-                .status();
-            assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{path}");
-        }
+        assert_anonymous_refused(&app, REPORT_PATHS).await;
     }
 }
 
