@@ -282,6 +282,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Any thrown value as an `ApiError`. */
+export function asApiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError(0, "network", String(error), null);
+}
+
 let csrfToken: string | null = null;
 let onUnauthenticated: (() => void) | null = null;
 

@@ -1,7 +1,7 @@
 // The signed-in user: read from `GET /me` when the page loads (the cookie survives reloads),
 // set by signing in, cleared by signing out or by a 401 on any later request.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api, ApiError, setCsrfToken, setUnauthenticatedHandler, type UserView } from "./api";
+import { api, ApiError, asApiError, setCsrfToken, setUnauthenticatedHandler, type UserView } from "./api";
 
 export type AuthState =
   | { status: "loading" }
@@ -41,7 +41,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         } else {
           setState({
             status: "error",
-            error: error instanceof ApiError ? error : new ApiError(0, "network", String(error), null),
+            error: asApiError(error),
           });
         }
       });

@@ -167,6 +167,14 @@ export function Leaderboard({ data }: { data: LeaderboardView }) {
   }
   const number = (key: keyof LeaderboardEntry) => (a: LeaderboardEntry, b: LeaderboardEntry) =>
     Number(a[key]) - Number(b[key]);
+  /** A column of plain counts, sorted by the count. */
+  const count = (title: string, key: "cases_held" | "contacts" | "promises_made" | "cures") => ({
+    title,
+    dataIndex: key,
+    align: "right" as const,
+    sorter: number(key),
+    render: (n: number) => fmt.integer(n),
+  });
   return (
     <>
       {data.scope === "own" && (
@@ -192,20 +200,8 @@ export function Leaderboard({ data }: { data: LeaderboardView }) {
             ),
           },
           { title: t("dashboard.leaderboard.role"), dataIndex: "role", render: (role: string) => i18n.tOr(`role.${role}`, role) },
-          {
-            title: t("dashboard.leaderboard.casesHeld"),
-            dataIndex: "cases_held",
-            align: "right",
-            sorter: number("cases_held"),
-            render: (n: number) => fmt.integer(n),
-          },
-          {
-            title: t("dashboard.leaderboard.contacts"),
-            dataIndex: "contacts",
-            align: "right",
-            sorter: number("contacts"),
-            render: (n: number) => fmt.integer(n),
-          },
+          count(t("dashboard.leaderboard.casesHeld"), "cases_held"),
+          count(t("dashboard.leaderboard.contacts"), "contacts"),
           {
             title: t("dashboard.leaderboard.rpc"),
             dataIndex: "right_party",
@@ -213,13 +209,7 @@ export function Leaderboard({ data }: { data: LeaderboardView }) {
             sorter: number("right_party"),
             render: (n: number, row) => `${fmt.integer(n)} (${fmt.percentPpm(row.rpc_rate_ppm)})`,
           },
-          {
-            title: t("dashboard.leaderboard.promisesMade"),
-            dataIndex: "promises_made",
-            align: "right",
-            sorter: number("promises_made"),
-            render: (n: number) => fmt.integer(n),
-          },
+          count(t("dashboard.leaderboard.promisesMade"), "promises_made"),
           {
             title: t("dashboard.leaderboard.promisesKept"),
             dataIndex: "promises_kept",
@@ -238,13 +228,7 @@ export function Leaderboard({ data }: { data: LeaderboardView }) {
             defaultSortOrder: undefined,
             render: (fen: number) => fmt.money(fen),
           },
-          {
-            title: t("dashboard.leaderboard.cures"),
-            dataIndex: "cures",
-            align: "right",
-            sorter: number("cures"),
-            render: (n: number) => fmt.integer(n),
-          },
+          count(t("dashboard.leaderboard.cures"), "cures"),
         ]}
       />
     </>

@@ -25,8 +25,11 @@ function clampDate(text: string | null, first: string, last: string): string | n
   return iso < first ? first : iso > last ? last : iso;
 }
 
-/** Renders `children` with the period from the URL once the closed range is known. */
-export function WithPeriod({ children }: { children: (period: Period, picker: ReactNode) => ReactNode }) {
+/**
+ * Once the closed range is known, the page's title with the period picker beside it, then
+ * `children` for the period from the URL.
+ */
+export function WithPeriod({ title, children }: { title: string; children: (period: Period) => ReactNode }) {
   const i18n = useI18n();
   const { t } = i18n;
   const [params, setParams] = useSearchParams();
@@ -74,18 +77,25 @@ export function WithPeriod({ children }: { children: (period: Period, picker: Re
     }
     setParams(next);
   };
-  const picker = (
-    <Space wrap>
-      <Typography.Text>{t("strategy.period")}</Typography.Text>
-      <DatePicker.RangePicker
-        data-testid="period-picker"
-        allowClear={false}
-        value={[dayjs(period.from, ISO), dayjs(period.to, ISO)]}
-        format={(value) => i18n.fmt.date(value.format(ISO))}
-        disabledDate={(day) => day.format(ISO) < first || day.format(ISO) > last}
-        onChange={(values) => onChange(values as [Dayjs | null, Dayjs | null] | null)}
-      />
-    </Space>
+  return (
+    <>
+      <div style={{ display: "flex", flexWrap: "wrap", gap: 12, alignItems: "center", marginBottom: 16 }}>
+        <Typography.Title level={3} style={{ margin: 0, flex: "1 1 auto" }} data-testid="page-title">
+          {title}
+        </Typography.Title>
+        <Space wrap>
+          <Typography.Text>{t("strategy.period")}</Typography.Text>
+          <DatePicker.RangePicker
+            data-testid="period-picker"
+            allowClear={false}
+            value={[dayjs(period.from, ISO), dayjs(period.to, ISO)]}
+            format={(value) => i18n.fmt.date(value.format(ISO))}
+            disabledDate={(day) => day.format(ISO) < first || day.format(ISO) > last}
+            onChange={(values) => onChange(values as [Dayjs | null, Dayjs | null] | null)}
+          />
+        </Space>
+      </div>
+      {children(period)}
+    </>
   );
-  return <>{children(period, picker)}</>;
 }

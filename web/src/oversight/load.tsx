@@ -2,8 +2,9 @@
 // loading, empty (a 422: no data for these parameters), error (with a retry) and loaded states.
 // Shared by the dashboard and the strategy, compliance and admin pages.
 import { useCallback, useEffect, useState, type ReactNode } from "react";
-import { Alert, Button, Empty, Skeleton } from "antd";
-import { ApiError } from "../api";
+import { Empty, Skeleton } from "antd";
+import { asApiError, type ApiError } from "../api";
+import { LoadFailed } from "../components/LoadFailed";
 import { useI18n, type I18n } from "../i18n/I18nProvider";
 
 export type Load<T> =
@@ -28,7 +29,7 @@ export function useLoad<T>(key: string | null, fetcher: (signal: AbortSignal) =>
         if (controller.signal.aborted) {
           return;
         }
-        const apiError = error instanceof ApiError ? error : new ApiError(0, "network", String(error), null);
+        const apiError = asApiError(error);
         setState({ status: apiError.status === 422 ? "empty" : "error", error: apiError });
       });
     return () => controller.abort();
@@ -70,18 +71,7 @@ export function Loaded<T>({
     case "empty":
       return <Empty description={empty} />;
     case "error":
-      return (
-        <Alert
-          type="error"
-          showIcon
-          message={errorText(i18n, load.error)}
-          action={
-            <Button size="small" onClick={reload}>
-              {i18n.t("app.retry")}
-            </Button>
-          }
-        />
-      );
+      return <LoadFailed message={errorText(i18n, load.error)} onRetry={reload} />;
     case "ok":
       return <>{children(load.data)}</>;
   }

@@ -20,7 +20,7 @@ import {
   Tag,
   Typography,
 } from "antd";
-import { api, ApiError, type AssignmentView, type NewUserBody, type RoleCode, type RolesView, type UserView } from "../api";
+import { api, asApiError, type AssignmentView, type NewUserBody, type RoleCode, type RolesView, type UserView } from "../api";
 import { useI18n } from "../i18n/I18nProvider";
 import { Loaded, useLoad } from "../oversight/load";
 import { ALL_ROLES } from "../roles";
@@ -124,14 +124,8 @@ function Users() {
   );
 }
 
-interface CreateForm {
-  username: string;
-  display_name?: string;
-  role: RoleCode;
-  password: string;
-  agency?: string;
-  region?: string;
-}
+/** The form holds the body's fields as typed; `submit` trims them. */
+type CreateForm = NewUserBody;
 
 const FORM_FIELDS = ["username", "display_name", "role", "password", "agency", "region"] as const;
 
@@ -161,7 +155,7 @@ function CreateUser({ open, onClose, onCreated }: { open: boolean; onClose: () =
       form.resetFields();
       onCreated();
     } catch (error) {
-      const apiError = error instanceof ApiError ? error : new ApiError(0, "network", String(error), null);
+      const apiError = asApiError(error);
       const field = apiError.status === 409 ? "username" : FORM_FIELDS.find((name) => name === apiError.field);
       const text =
         apiError.status === 0

@@ -2,14 +2,16 @@
 // requests, oldest first, with their terms, the amount they forgive, who asked and why, and a
 // link to the case. Approving or rejecting asks for a confirmation (a rejection needs a
 // comment); after an approval the case's balances are fetched again and shown before → after.
-import { useRef, useState, type HTMLAttributes } from "react";
+import { useState, type HTMLAttributes } from "react";
 import { Link } from "react-router-dom";
-import { Alert, App, Button, Card, Empty, Form, Input, Modal, Space, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Card, Empty, Form, Input, Space, Table, Tag, Typography } from "antd";
+import { asApiError } from "../api";
+import { LoadFailed } from "../components/LoadFailed";
 import { useI18n, type I18n } from "../i18n/I18nProvider";
 import { workspace, yuanTextToFen, type Approval, type CaseFile } from "../workspaceApi";
-import { asApiError, errorText, label } from "../workspace/labels";
+import { errorText, label } from "../workspace/labels";
 import { current, useLoad } from "../workspace/useLoad";
-import { focusFirstField } from "../workspace/focus";
+import { FocusedModal } from "../workspace/focus";
 
 interface Balances {
   arrears: number;
@@ -138,16 +140,7 @@ export default function Approvals() {
         />
       ) : null}
       {load.status === "error" ? (
-        <Alert
-          type="error"
-          showIcon
-          message={errorText(i18n, load.error)}
-          action={
-            <Button size="small" onClick={reload}>
-              {t("app.retry")}
-            </Button>
-          }
-        />
+        <LoadFailed message={errorText(i18n, load.error)} onRetry={reload} />
       ) : (
         <Card size="small">
           <Table<Approval>
@@ -250,94 +243,84 @@ function DecisionDialog({
   const [form] = Form.useForm<{ comment?: string }>();
   const [alert, setAlert] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const body = useRef<HTMLDivElement>(null);
   const a = deciding?.approval;
   const approve = deciding?.approve ?? true;
   return (
-    <Modal
+    <FocusedModal
       open={deciding !== null}
       title={a ? t(approve ? "approvals.approveTitle" : "approvals.rejectTitle", { id: a.id }) : ""}
       onCancel={() => {
         setAlert(null);
         onClose();
       }}
-      footer={null}
-      destroyOnClose
-      afterOpenChange={(visible) => {
-        if (visible) {
-          focusFirstField(body.current);
-        }
-      }}
     >
-      <div ref={body}>
-        {a ? (
-          <Form
-            form={form}
-            layout="vertical"
-            preserve={false}
-            onFinish={(values) =>
-              modal.confirm({
-                title: t(approve ? "approvals.confirmApprove" : "approvals.confirmReject"),
-                content: approve ? t("approvals.confirmApproveBody", { amount: money(i18n, a.forgiven) }) : undefined,
-                okText: t("common.confirm"),
-                cancelText: t("common.cancel"),
-                onOk: async () => {
-                  setBusy(true);
-                  setAlert(null);
-                  try {
-                    const comment = values.comment?.trim() ?? "";
-                    const result = approve ? await workspace.approve(a.id, comment) : await workspace.reject(a.id, comment);
-                    await onDecided(result, approve);
-                  } catch (error) {
-                    const apiError = asApiError(error);
-                    const text = errorText(i18n, apiError);
-                    if (apiError.field === "comment") {
-                      form.setFields([{ name: "comment", errors: [text] }]);
-                    } else {
-                      setAlert(text);
-                    }
-                  } finally {
-                    setBusy(false);
+      {a ? (
+        <Form
+          form={form}
+          layout="vertical"
+          preserve={false}
+          onFinish={(values) =>
+            modal.confirm({
+              title: t(approve ? "approvals.confirmApprove" : "approvals.confirmReject"),
+              content: approve ? t("approvals.confirmApproveBody", { amount: money(i18n, a.forgiven) }) : undefined,
+              okText: t("common.confirm"),
+              cancelText: t("common.cancel"),
+              onOk: async () => {
+                setBusy(true);
+                setAlert(null);
+                try {
+                  const comment = values.comment?.trim() ?? "";
+                  const result = approve ? await workspace.approve(a.id, comment) : await workspace.reject(a.id, comment);
+                  await onDecided(result, approve);
+                } catch (error) {
+                  const apiError = asApiError(error);
+                  const text = errorText(i18n, apiError);
+                  if (apiError.field === "comment") {
+                    form.setFields([{ name: "comment", errors: [text] }]);
+                  } else {
+                    setAlert(text);
                   }
-                },
-              })
-            }
-          >
-            <Typography.Paragraph>
-              {t("approvals.summary", {
-                kind: label.planKind(i18n, a.kind),
-                terms: terms(i18n, a),
-                who: a.requested_by,
-                case: a.case_id,
+                } finally {
+                  setBusy(false);
+                }
+              },
+            })
+          }
+        >
+          <Typography.Paragraph>
+            {t("approvals.summary", {
+              kind: label.planKind(i18n, a.kind),
+              terms: terms(i18n, a),
+              who: a.requested_by,
+              case: a.case_id,
+            })}
+          </Typography.Paragraph>
+          <Typography.Paragraph type="secondary">{t("approvals.reasonLine", { reason: a.reason })}</Typography.Paragraph>
+          {deciding?.before ? (
+            <Typography.Paragraph type="secondary">
+              {t("approvals.currentBalances", {
+                arrears: fmt.money(deciding.before.arrears),
+                penalty: fmt.money(deciding.before.penalty),
+                fees: fmt.money(deciding.before.fees),
               })}
             </Typography.Paragraph>
-            <Typography.Paragraph type="secondary">{t("approvals.reasonLine", { reason: a.reason })}</Typography.Paragraph>
-            {deciding?.before ? (
-              <Typography.Paragraph type="secondary">
-                {t("approvals.currentBalances", {
-                  arrears: fmt.money(deciding.before.arrears),
-                  penalty: fmt.money(deciding.before.penalty),
-                  fees: fmt.money(deciding.before.fees),
-                })}
-              </Typography.Paragraph>
-            ) : null}
-            <Form.Item
-              name="comment"
-              label={approve ? t("approvals.commentOptional") : t("approvals.comment")}
-              rules={approve ? [] : [{ required: true, whitespace: true, message: t("approvals.commentRequired") }]}
-            >
-              <Input autoFocus maxLength={500} data-testid="decision-comment" />
-            </Form.Item>
-            {alert ? <Alert type="error" showIcon message={alert} style={{ marginBottom: 16 }} data-testid="decision-error" /> : null}
-            <Space>
-              <Button type="primary" danger={!approve} htmlType="submit" loading={busy} data-testid="decision-submit">
-                {approve ? t("approvals.approve") : t("approvals.reject")}
-              </Button>
-              <Button onClick={onClose}>{t("common.cancel")}</Button>
-            </Space>
-          </Form>
-        ) : null}
-      </div>
-    </Modal>
+          ) : null}
+          <Form.Item
+            name="comment"
+            label={approve ? t("approvals.commentOptional") : t("approvals.comment")}
+            rules={approve ? [] : [{ required: true, whitespace: true, message: t("approvals.commentRequired") }]}
+          >
+            <Input autoFocus maxLength={500} data-testid="decision-comment" />
+          </Form.Item>
+          {alert ? <Alert type="error" showIcon message={alert} style={{ marginBottom: 16 }} data-testid="decision-error" /> : null}
+          <Space>
+            <Button type="primary" danger={!approve} htmlType="submit" loading={busy} data-testid="decision-submit">
+              {approve ? t("approvals.approve") : t("approvals.reject")}
+            </Button>
+            <Button onClick={onClose}>{t("common.cancel")}</Button>
+          </Space>
+        </Form>
+      ) : null}
+    </FocusedModal>
   );
 }

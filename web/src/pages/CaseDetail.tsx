@@ -24,6 +24,7 @@ import {
 } from "antd";
 import dayjs from "dayjs";
 import { useAuth } from "../auth";
+import { LoadFailed } from "../components/LoadFailed";
 import { useI18n } from "../i18n/I18nProvider";
 import { canContactByDevice, canRequestPlans, canReveal, canWorkCases } from "../roles";
 import { workspace, type Borrower, type CaseFile, type Loan } from "../workspaceApi";
@@ -70,18 +71,7 @@ export default function CaseDetail() {
     );
   }
   if (load.status === "error") {
-    return (
-      <Alert
-        type="error"
-        showIcon
-        message={errorText(i18n, load.error)}
-        action={
-          <Button size="small" onClick={reload}>
-            {t("app.retry")}
-          </Button>
-        }
-      />
-    );
+    return <LoadFailed message={errorText(i18n, load.error)} onRetry={reload} />;
   }
   if (!file) {
     return <Skeleton active paragraph={{ rows: 12 }} data-testid="case-loading" />;

@@ -43,22 +43,14 @@ export default function Compliance() {
   const auditor = state.status === "signed-in" && canReadAudit(state.user.role);
   return (
     <div data-testid="compliance-page">
-      <WithPeriod>
-        {(period, picker) => (
-          <>
-            <div style={{ display: "flex", flexWrap: "wrap", gap: 12, alignItems: "center", marginBottom: 16 }}>
-              <Typography.Title level={3} style={{ margin: 0, flex: "1 1 auto" }} data-testid="page-title">
-                {t("compliance.title")}
-              </Typography.Title>
-              {picker}
-            </div>
-            <Space direction="vertical" size={16} style={{ width: "100%" }}>
-              {auditor && <AuditVerification />}
-              <Blocks from={period.from} to={period.to} />
-              <QaFlags from={period.from} to={period.to} />
-              {auditor && <AuditTrail />}
-            </Space>
-          </>
+      <WithPeriod title={t("compliance.title")}>
+        {(period) => (
+          <Space direction="vertical" size={16} style={{ width: "100%" }}>
+            {auditor && <AuditVerification />}
+            <Blocks from={period.from} to={period.to} />
+            <QaFlags from={period.from} to={period.to} />
+            {auditor && <AuditTrail />}
+          </Space>
         )}
       </WithPeriod>
     </div>
@@ -80,32 +72,25 @@ function AuditVerification() {
     case "empty":
     case "error":
       return <Alert type="warning" showIcon message={errorText(i18n, verify.error)} action={recheck} data-testid="audit-verify" />;
-    case "ok":
-      return verify.data.intact ? (
+    case "ok": {
+      const { intact, rows_checked, broken_seq, reason } = verify.data;
+      const rows = fmt.integer(rows_checked);
+      return (
         <Alert
-          type="success"
+          type={intact ? "success" : "error"}
           showIcon
           data-testid="audit-verify"
-          data-status="verified"
-          message={<Typography.Text strong>{t("compliance.verify.verified")}</Typography.Text>}
-          description={t("compliance.verify.verifiedDetail", { rows: fmt.integer(verify.data.rows_checked) })}
-          action={recheck}
-        />
-      ) : (
-        <Alert
-          type="error"
-          showIcon
-          data-testid="audit-verify"
-          data-status="broken"
-          message={<Typography.Text strong>{t("compliance.verify.broken")}</Typography.Text>}
-          description={t("compliance.verify.brokenDetail", {
-            seq: verify.data.broken_seq ?? "?",
-            reason: verify.data.reason ?? "",
-            rows: fmt.integer(verify.data.rows_checked),
-          })}
+          data-status={intact ? "verified" : "broken"}
+          message={<Typography.Text strong>{t(intact ? "compliance.verify.verified" : "compliance.verify.broken")}</Typography.Text>}
+          description={
+            intact
+              ? t("compliance.verify.verifiedDetail", { rows })
+              : t("compliance.verify.brokenDetail", { seq: broken_seq ?? "?", reason: reason ?? "", rows })
+          }
           action={recheck}
         />
       );
+    }
   }
 }
 

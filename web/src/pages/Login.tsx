@@ -4,7 +4,7 @@
 import { useEffect, useState } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router-dom";
 import { Alert, Button, Card, Form, Input, Typography } from "antd";
-import { ApiError } from "../api";
+import { ApiError, asApiError } from "../api";
 import { useAuth } from "../auth";
 import { useI18n } from "../i18n/I18nProvider";
 import { LanguageSwitch } from "../layout/LanguageSwitch";
@@ -53,7 +53,7 @@ export default function Login() {
         setRefused(error.field === "username" ? "username" : "password");
         form.setFieldValue("password", "");
       } else {
-        setFailure(error instanceof ApiError ? error : new ApiError(0, "network", String(error), null));
+        setFailure(asApiError(error));
       }
     } finally {
       setSubmitting(false);

@@ -3,10 +3,9 @@
 // Phones are masked as the server sends them. A row opens the case. Managers may select rows
 // and reassign them in bulk after a confirmation. On a phone-sized screen, and for field agents
 // (whose queue is their visit list), the cases are large cards instead of a table.
-import { useMemo, useRef, useState, type HTMLAttributes } from "react";
+import { useMemo, useState, type HTMLAttributes } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import {
-  Alert,
   App,
   Button,
   Card,
@@ -14,7 +13,6 @@ import {
   Form,
   Input,
   List,
-  Modal,
   Select,
   Space,
   Switch,
@@ -22,16 +20,18 @@ import {
   Typography,
 } from "antd";
 import type { ColumnsType, SorterResult } from "antd/es/table/interface";
+import { asApiError } from "../api";
 import { useAuth } from "../auth";
+import { LoadFailed } from "../components/LoadFailed";
 import { useI18n } from "../i18n/I18nProvider";
 import { canAssign, seesAllCases } from "../roles";
 import { workspace, QUEUE_SORTS, type QueueItem, type QueueSort } from "../workspaceApi";
-import { BUCKETS, QUEUES, STAGES, asApiError, errorText, label } from "../workspace/labels";
+import { BUCKETS, QUEUES, STAGES, errorText, label } from "../workspace/labels";
 import { current, useLoad } from "../workspace/useLoad";
 import { StageTag } from "../workspace/StageTag";
 import { useMinWidth } from "../workspace/useMinWidth";
 import { PAGE_SIZES, readQueueParams } from "../workspace/queueParams";
-import { focusFirstField } from "../workspace/focus";
+import { FocusedModal } from "../workspace/focus";
 
 const SORT_OF_COLUMN: Record<string, { ascend: QueueSort; descend: QueueSort }> = {
   dpd: { ascend: "dpd_asc", descend: "dpd_desc" },
@@ -245,18 +245,7 @@ export default function Queue() {
 
   let body;
   if (load.status === "error") {
-    body = (
-      <Alert
-        type="error"
-        showIcon
-        message={errorText(i18n, load.error)}
-        action={
-          <Button size="small" onClick={reload}>
-            {t("app.retry")}
-          </Button>
-        }
-      />
-    );
+    body = <LoadFailed message={errorText(i18n, load.error)} onRetry={reload} />;
   } else if (cards) {
     body = (
       <List
@@ -409,55 +398,46 @@ function ReassignDialog({
   const { t } = i18n;
   const [form] = Form.useForm<{ to: string }>();
   const [error, setError] = useState<string | null>(null);
-  const body = useRef<HTMLDivElement>(null);
   return (
-    <Modal
+    <FocusedModal
       open={open}
       title={t("queue.reassign.title", { count: ids.length })}
       onCancel={onClose}
-      footer={null}
-      destroyOnClose
-      afterOpenChange={(visible) => {
-        if (visible) {
-          focusFirstField(body.current);
-        } else {
-          form.resetFields();
-          setError(null);
-        }
+      onClosed={() => {
+        form.resetFields();
+        setError(null);
       }}
     >
-      <div ref={body}>
-        <Form
-          form={form}
-          layout="vertical"
-          onFinish={({ to }) =>
-            confirm(to.trim(), async () => {
-              try {
-                const result = await workspace.reassign(ids, to.trim());
-                onDone(result.moved, to.trim());
-              } catch (e) {
-                setError(errorText(i18n, asApiError(e)));
-              }
-            })
-          }
+      <Form
+        form={form}
+        layout="vertical"
+        onFinish={({ to }) =>
+          confirm(to.trim(), async () => {
+            try {
+              const result = await workspace.reassign(ids, to.trim());
+              onDone(result.moved, to.trim());
+            } catch (e) {
+              setError(errorText(i18n, asApiError(e)));
+            }
+          })
+        }
+      >
+        <Form.Item
+          name="to"
+          label={t("queue.reassign.to")}
+          rules={[{ required: true, whitespace: true, message: t("queue.reassign.toRequired") }]}
+          validateStatus={error ? "error" : undefined}
+          help={error ?? undefined}
         >
-          <Form.Item
-            name="to"
-            label={t("queue.reassign.to")}
-            rules={[{ required: true, whitespace: true, message: t("queue.reassign.toRequired") }]}
-            validateStatus={error ? "error" : undefined}
-            help={error ?? undefined}
-          >
-            <Input autoFocus placeholder="collector2" data-testid="reassign-to" onChange={() => setError(null)} />
-          </Form.Item>
-          <Space>
-            <Button type="primary" htmlType="submit" data-testid="reassign-submit">
-              {t("queue.reassign.submit")}
-            </Button>
-            <Button onClick={onClose}>{t("common.cancel")}</Button>
-          </Space>
-        </Form>
-      </div>
-    </Modal>
+          <Input autoFocus placeholder="collector2" data-testid="reassign-to" onChange={() => setError(null)} />
+        </Form.Item>
+        <Space>
+          <Button type="primary" htmlType="submit" data-testid="reassign-submit">
+            {t("queue.reassign.submit")}
+          </Button>
+          <Button onClick={onClose}>{t("common.cancel")}</Button>
+        </Space>
+      </Form>
+    </FocusedModal>
   );
 }

@@ -41,19 +41,7 @@ export default function Strategy() {
   const { t } = useI18n();
   return (
     <div data-testid="strategy-page">
-      <WithPeriod>
-        {(period, picker) => (
-          <>
-            <div style={{ display: "flex", flexWrap: "wrap", gap: 12, alignItems: "center", marginBottom: 16 }}>
-              <Typography.Title level={3} style={{ margin: 0, flex: "1 1 auto" }} data-testid="page-title">
-                {t("strategy.title")}
-              </Typography.Title>
-              {picker}
-            </div>
-            <StrategyBody from={period.from} to={period.to} />
-          </>
-        )}
-      </WithPeriod>
+      <WithPeriod title={t("strategy.title")}>{(period) => <StrategyBody from={period.from} to={period.to} />}</WithPeriod>
     </div>
   );
 }

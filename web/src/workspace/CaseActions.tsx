@@ -3,7 +3,7 @@
 // template, click-to-call, a note, and the reveal of personal data. Every form focuses its first
 // field and submits on Enter; the server's errors are shown under the field they name (others
 // above the buttons); requests that cannot be taken back ask for a confirmation first.
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { forwardRef, useEffect, useState, type ReactNode } from "react";
 import {
   Alert,
   App,
@@ -12,7 +12,6 @@ import {
   Form,
   Input,
   InputNumber,
-  Modal,
   Radio,
   Select,
   Space,
@@ -20,9 +19,11 @@ import {
   Tag,
   Typography,
   type FormInstance,
+  type InputProps,
+  type InputRef,
 } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
-import { ApiError } from "../api";
+import { asApiError, type ApiError } from "../api";
 import { useI18n, type I18n } from "../i18n/I18nProvider";
 import {
   fenToYuanText,
@@ -34,8 +35,8 @@ import {
   type QaFlag,
   type SmsTemplate,
 } from "../workspaceApi";
-import { focusFirstField } from "./focus";
-import { DELAY_REASONS, OUTCOMES, PLAN_KINDS, TEMPERAMENTS, asApiError, errorText, label, ruleName } from "./labels";
+import { FocusedModal } from "./focus";
+import { DELAY_REASONS, OUTCOMES, PLAN_KINDS, TEMPERAMENTS, errorText, label, ruleName } from "./labels";
 
 const ISO = "YYYY-MM-DD";
 /** The server's promise horizon (`[cases] promise_horizon_days`, 30 by default). */
@@ -83,90 +84,171 @@ function yuanRule(i18n: I18n, required: boolean, maxFen?: number) {
   };
 }
 
+/** What the case page gives every action dialog. */
+interface ActionProps {
+  open: boolean;
+  file: CaseFile;
+  onClose: () => void;
+  onDone: (text: string) => void;
+}
+
+/** The server's names for a promise's fields, mapped to the form's. */
+const PROMISE_FIELDS = { amount_fen: "amount", due_on: "due_on" };
+
+/**
+ * The state of an action dialog: its form, and the alert above the buttons, cleared when the
+ * dialog closes. `send` runs a request and shows its error; `confirmThen` asks first.
+ */
+function useActionForm<T>(open: boolean, onClose: () => void) {
+  const i18n = useI18n();
+  const { modal } = App.useApp();
+  const [form] = Form.useForm<T>();
+  const [alert, setAlert] = useState<string | null>(null);
+  const close = () => {
+    setAlert(null);
+    onClose();
+  };
+  /** Runs `request`; on failure shows the error under its field or in the alert, and answers false. */
+  const send = async (
+    request: () => Promise<unknown>,
+    errorOf: (error: unknown) => string | null = (error) => showError(i18n, form, error),
+  ): Promise<boolean> => {
+    setAlert(null);
+    try {
+      await request();
+      return true;
+    } catch (error) {
+      setAlert(errorOf(error));
+      return false;
+    }
+  };
+  /**
+   * For requests that cannot be taken back: settles once the user cancels or `go` has ended, so
+   * the submit button spins until then.
+   */
+  const confirmThen = (title: string, content: string, go: () => Promise<unknown>) =>
+    new Promise<void>((resolve) => {
+      modal.confirm({
+        title,
+        content,
+        okText: i18n.t("common.confirm"),
+        cancelText: i18n.t("common.cancel"),
+        onCancel: () => resolve(),
+        onOk: async () => {
+          await go();
+          resolve();
+        },
+      });
+    });
+  return { open, form, alert, setAlert, close, send, confirmThen };
+}
+
+type ActionForm<T> = ReturnType<typeof useActionForm<T>>;
+
 /** A dialog holding one form; the submit button is inside the form, so Enter submits. */
 function FormDialog<T extends object>({
-  open,
+  dialog,
   title,
-  form,
-  onClose,
   onSubmit,
   submitText,
-  alert,
   testid,
   submitDisabled = false,
   children,
 }: {
-  submitDisabled?: boolean;
-  open: boolean;
+  dialog: ActionForm<T>;
   title: string;
-  form: FormInstance<T>;
-  onClose: () => void;
   onSubmit: (values: T) => Promise<void>;
   submitText: string;
-  alert: string | null;
   testid: string;
+  submitDisabled?: boolean;
   children: ReactNode;
 }) {
   const { t } = useI18n();
   const [busy, setBusy] = useState(false);
-  const body = useRef<HTMLDivElement>(null);
   return (
-    <Modal
-      open={open}
-      title={title}
-      onCancel={onClose}
-      footer={null}
-      destroyOnClose
-      afterOpenChange={(visible) => {
-        if (visible) {
-          focusFirstField(body.current);
-        }
-      }}
-    >
-      <div ref={body}>
-        <Form<T>
-          form={form}
-          layout="vertical"
-          preserve={false}
-          onFinish={async (values) => {
-            setBusy(true);
-            try {
-              await onSubmit(values);
-            } finally {
-              setBusy(false);
-            }
-          }}
-          data-testid={`${testid}-form`}
-        >
-          {children}
-          {alert ? <Alert type="error" showIcon message={alert} style={{ marginBottom: 16 }} data-testid={`${testid}-error`} /> : null}
-          <Space wrap>
-            <Button
-              type="primary"
-              htmlType="submit"
-              loading={busy}
-              disabled={submitDisabled}
-              size="large"
-              data-testid={`${testid}-submit`}
-            >
-              {submitText}
-            </Button>
-            <Button onClick={onClose} size="large">
-              {t("common.cancel")}
-            </Button>
-          </Space>
-        </Form>
-      </div>
-    </Modal>
+    <FocusedModal open={dialog.open} title={title} onCancel={dialog.close}>
+      <Form<T>
+        form={dialog.form}
+        layout="vertical"
+        preserve={false}
+        onFinish={async (values) => {
+          setBusy(true);
+          try {
+            await onSubmit(values);
+          } finally {
+            setBusy(false);
+          }
+        }}
+        data-testid={`${testid}-form`}
+      >
+        {children}
+        {dialog.alert ? (
+          <Alert type="error" showIcon message={dialog.alert} style={{ marginBottom: 16 }} data-testid={`${testid}-error`} />
+        ) : null}
+        <Space wrap>
+          <Button
+            type="primary"
+            htmlType="submit"
+            loading={busy}
+            disabled={submitDisabled}
+            size="large"
+            data-testid={`${testid}-submit`}
+          >
+            {submitText}
+          </Button>
+          <Button onClick={dialog.close} size="large">
+            {t("common.cancel")}
+          </Button>
+        </Space>
+      </Form>
+    </FocusedModal>
   );
 }
+
+/** Fields side by side on a wide screen, one under the other on a phone. */
+function FieldRow({ children }: { children: ReactNode }) {
+  return (
+    <Space wrap style={{ width: "100%" }} styles={{ item: { minWidth: 180, flex: 1 } }}>
+      {children}
+    </Space>
+  );
+}
+
+/** An amount in yuan. Passes the ref on, so that a server error can be shown under the field. */
+const YuanInput = forwardRef<InputRef, InputProps>(function YuanInput(props, ref) {
+  return <Input ref={ref} prefix="¥" inputMode="decimal" {...props} />;
+});
 
 function phoneOptions(borrower: Borrower) {
   return borrower.phones.map((phone, index) => ({ value: index, label: phone }));
 }
 
-function loanOptions(loans: Loan[]) {
-  return loans.filter((l) => l.status === "active").map((l) => ({ value: l.loan_no, label: l.loan_no }));
+/** The loan a request is for, asked only when there is a choice; left empty, the server picks. */
+function LoanField({ loans, hint, placeholder }: { loans: Loan[]; hint?: string; placeholder?: string }) {
+  const { t } = useI18n();
+  const active = loans.filter((l) => l.status === "active").map((l) => ({ value: l.loan_no, label: l.loan_no }));
+  if (active.length < 2) {
+    return null;
+  }
+  return (
+    <Form.Item name="loan_no" label={t("case.plan.loan")} extra={hint}>
+      <Select allowClear options={active} placeholder={placeholder} />
+    </Form.Item>
+  );
+}
+
+/** Why a plan or waiver is asked for, for the approver. */
+function ReasonField({ testid }: { testid: string }) {
+  const { t } = useI18n();
+  return (
+    <Form.Item
+      name="reason"
+      label={t("case.plan.reason")}
+      rules={[{ required: true, whitespace: true, message: t("case.plan.reasonRequired") }]}
+    >
+      <Input.TextArea rows={3} maxLength={500} showCount data-testid={testid} />
+    </Form.Item>
+  );
 }
 
 // -------------------------------------------------------------------------------------------
@@ -183,23 +265,11 @@ interface ContactFields {
   due_on?: Dayjs;
 }
 
-export function LogContactDialog({
-  open,
-  file,
-  visit,
-  onClose,
-  onDone,
-}: {
-  open: boolean;
-  file: CaseFile;
-  visit: boolean;
-  onClose: () => void;
-  onDone: (text: string) => void;
-}) {
+export function LogContactDialog({ open, file, visit, onClose, onDone }: ActionProps & { visit: boolean }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const [form] = Form.useForm<ContactFields>();
-  const [alert, setAlert] = useState<string | null>(null);
+  const dialog = useActionForm<ContactFields>(open, onClose);
+  const { form, send, setAlert } = dialog;
   const outcome = Form.useWatch("outcome", form);
   const channel = Form.useWatch("channel", form);
   const id = file.case.borrower_id;
@@ -207,30 +277,23 @@ export function LogContactDialog({
   const byPhone = channel === "call" || channel === "sms" || channel === undefined;
   return (
     <FormDialog<ContactFields>
-      open={open}
+      dialog={dialog}
       title={visit ? t("case.log.titleVisit") : t("case.log.title")}
-      form={form}
-      onClose={() => {
-        setAlert(null);
-        onClose();
-      }}
-      alert={alert}
       testid="log-contact"
       submitText={t("case.log.submit")}
       onSubmit={async (values) => {
-        setAlert(null);
         const promised = values.outcome === "promise_to_pay";
-        try {
-          await workspace.logContact(id, {
+        const logged = await send(() =>
+          workspace.logContact(id, {
             channel: values.channel,
             phone_index: byPhone ? values.phone_index : undefined,
             outcome: values.outcome,
             delay_reason: values.delay_reason,
             temperament: values.temperament,
             note: values.note?.trim() ? values.note : undefined,
-          });
-        } catch (error) {
-          setAlert(showError(i18n, form, error));
+          }),
+        );
+        if (!logged) {
           return;
         }
         if (promised && values.amount && values.due_on) {
@@ -238,7 +301,7 @@ export function LogContactDialog({
             await workspace.promise(id, yuanToFen(values.amount) ?? 0, values.due_on.format(ISO));
           } catch (error) {
             // The contact is logged; only the promise failed. Say so, and keep the form open.
-            const text = showError(i18n, form, error, { amount_fen: "amount", due_on: "due_on" });
+            const text = showError(i18n, form, error, PROMISE_FIELDS);
             setAlert(t("case.log.promiseFailed", { error: text ?? t("case.log.seeFields") }));
             onDone(t("case.log.done"));
             return;
@@ -275,7 +338,7 @@ export function LogContactDialog({
         />
       </Form.Item>
       {outcome === "promise_to_pay" ? <PromiseFields /> : null}
-      <Space wrap style={{ width: "100%" }} styles={{ item: { minWidth: 180, flex: 1 } }}>
+      <FieldRow>
         <Form.Item name="delay_reason" label={t("case.log.delayReason")}>
           <Select
             allowClear
@@ -292,7 +355,7 @@ export function LogContactDialog({
             options={TEMPERAMENTS.map((r) => ({ value: r, label: label.temperament(i18n, r) }))}
           />
         </Form.Item>
-      </Space>
+      </FieldRow>
       <Form.Item name="note" label={t("case.log.note")}>
         <Input.TextArea rows={3} maxLength={4000} showCount data-testid="log-note" />
       </Form.Item>
@@ -306,14 +369,14 @@ function PromiseFields({ autoFocus = false }: { autoFocus?: boolean }) {
   const { t } = i18n;
   const today = dayjs().startOf("day");
   return (
-    <Space wrap style={{ width: "100%" }} styles={{ item: { minWidth: 180, flex: 1 } }}>
+    <FieldRow>
       <Form.Item
         name="amount"
         label={t("case.promise.amount")}
         rules={[yuanRule(i18n, true)]}
         extra={t("case.promise.amountHint")}
       >
-        <Input prefix="¥" inputMode="decimal" autoFocus={autoFocus} data-testid="promise-amount" />
+        <YuanInput autoFocus={autoFocus} data-testid="promise-amount" />
       </Form.Item>
       <Form.Item
         name="due_on"
@@ -328,44 +391,28 @@ function PromiseFields({ autoFocus = false }: { autoFocus?: boolean }) {
           data-testid="promise-due"
         />
       </Form.Item>
-    </Space>
+    </FieldRow>
   );
 }
 
-export function PromiseDialog({
-  open,
-  file,
-  onClose,
-  onDone,
-}: {
-  open: boolean;
-  file: CaseFile;
-  onClose: () => void;
-  onDone: (text: string) => void;
-}) {
+export function PromiseDialog({ open, file, onClose, onDone }: ActionProps) {
   const i18n = useI18n();
-  const [form] = Form.useForm<{ amount: string; due_on: Dayjs }>();
-  const [alert, setAlert] = useState<string | null>(null);
+  const dialog = useActionForm<{ amount: string; due_on: Dayjs }>(open, onClose);
+  const { form, send } = dialog;
   return (
     <FormDialog
-      open={open}
+      dialog={dialog}
       title={i18n.t("case.promise.title")}
-      form={form}
-      onClose={() => {
-        setAlert(null);
-        onClose();
-      }}
-      alert={alert}
       testid="promise"
       submitText={i18n.t("case.promise.submit")}
       onSubmit={async (values) => {
-        setAlert(null);
-        try {
-          await workspace.promise(file.case.borrower_id, yuanToFen(values.amount) ?? 0, values.due_on.format(ISO));
-          onDone(i18n.t("case.promise.done"));
-        } catch (error) {
-          setAlert(showError(i18n, form, error, { amount_fen: "amount", due_on: "due_on" }));
-        }
+        await send(
+          async () => {
+            await workspace.promise(file.case.borrower_id, yuanToFen(values.amount) ?? 0, values.due_on.format(ISO));
+            onDone(i18n.t("case.promise.done"));
+          },
+          (error) => showError(i18n, form, error, PROMISE_FIELDS),
+        );
       }}
     >
       <PromiseFields autoFocus />
@@ -385,63 +432,32 @@ interface PlanFields {
   reason: string;
 }
 
-export function PlanDialog({
-  open,
-  file,
-  onClose,
-  onDone,
-}: {
-  open: boolean;
-  file: CaseFile;
-  onClose: () => void;
-  onDone: (text: string) => void;
-}) {
+export function PlanDialog({ open, file, onClose, onDone }: ActionProps) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { modal } = App.useApp();
-  const [form] = Form.useForm<PlanFields>();
-  const [alert, setAlert] = useState<string | null>(null);
-  const kind = Form.useWatch("kind", form);
-  const loans = loanOptions(file.loans);
+  const dialog = useActionForm<PlanFields>(open, onClose);
+  const { send, confirmThen } = dialog;
+  const kind = Form.useWatch("kind", dialog.form);
   return (
     <FormDialog<PlanFields>
-      open={open}
+      dialog={dialog}
       title={t("case.plan.title")}
-      form={form}
-      onClose={() => {
-        setAlert(null);
-        onClose();
-      }}
-      alert={alert}
       testid="plan"
       submitText={t("case.plan.submit")}
       onSubmit={(values) =>
-        new Promise<void>((resolve) => {
-          modal.confirm({
-            title: t("case.plan.confirmTitle"),
-            content: t("case.plan.confirmBody", { kind: label.planKind(i18n, values.kind) }),
-            okText: t("common.confirm"),
-            cancelText: t("common.cancel"),
-            onCancel: () => resolve(),
-            onOk: async () => {
-              setAlert(null);
-              try {
-                await workspace.plan(file.case.borrower_id, {
-                  kind: values.kind,
-                  months: values.kind === "settlement" ? undefined : values.months,
-                  amount: values.kind === "settlement" && values.amount ? fenToYuanText(yuanToFen(values.amount) ?? 0) : undefined,
-                  pay_by: values.kind === "settlement" ? values.pay_by?.format(ISO) : undefined,
-                  loan_no: values.loan_no,
-                  reason: values.reason,
-                });
-                onDone(t("case.plan.done"));
-              } catch (error) {
-                setAlert(showError(i18n, form, error));
-              }
-              resolve();
-            },
-          });
-        })
+        confirmThen(t("case.plan.confirmTitle"), t("case.plan.confirmBody", { kind: label.planKind(i18n, values.kind) }), () =>
+          send(async () => {
+            await workspace.plan(file.case.borrower_id, {
+              kind: values.kind,
+              months: values.kind === "settlement" ? undefined : values.months,
+              amount: values.kind === "settlement" && values.amount ? fenToYuanText(yuanToFen(values.amount) ?? 0) : undefined,
+              pay_by: values.kind === "settlement" ? values.pay_by?.format(ISO) : undefined,
+              loan_no: values.loan_no,
+              reason: values.reason,
+            });
+            onDone(t("case.plan.done"));
+          }),
+        )
       }
     >
       <Form.Item name="kind" label={t("case.plan.kind")} rules={[{ required: true, message: t("case.plan.kindRequired") }]}>
@@ -460,25 +476,15 @@ export function PlanDialog({
       {kind === "settlement" ? (
         <>
           <Form.Item name="amount" label={t("case.plan.amount")} rules={[yuanRule(i18n, true)]}>
-            <Input prefix="¥" inputMode="decimal" />
+            <YuanInput />
           </Form.Item>
           <Form.Item name="pay_by" label={t("case.plan.payBy")} rules={[{ required: true, message: t("case.plan.payByRequired") }]}>
             <DatePicker style={{ width: "100%" }} format={dateFormats(i18n)} />
           </Form.Item>
         </>
       ) : null}
-      {loans.length > 1 ? (
-        <Form.Item name="loan_no" label={t("case.plan.loan")} extra={t("case.plan.loanHint")}>
-          <Select allowClear options={loans} />
-        </Form.Item>
-      ) : null}
-      <Form.Item
-        name="reason"
-        label={t("case.plan.reason")}
-        rules={[{ required: true, whitespace: true, message: t("case.plan.reasonRequired") }]}
-      >
-        <Input.TextArea rows={3} maxLength={500} showCount data-testid="plan-reason" />
-      </Form.Item>
+      <LoanField loans={file.loans} hint={t("case.plan.loanHint")} />
+      <ReasonField testid="plan-reason" />
     </FormDialog>
   );
 }
@@ -490,22 +496,11 @@ interface WaiverFields {
   reason: string;
 }
 
-export function WaiverDialog({
-  open,
-  file,
-  onClose,
-  onDone,
-}: {
-  open: boolean;
-  file: CaseFile;
-  onClose: () => void;
-  onDone: (text: string) => void;
-}) {
+export function WaiverDialog({ open, file, onClose, onDone }: ActionProps) {
   const i18n = useI18n();
   const { t, fmt } = i18n;
-  const { modal } = App.useApp();
-  const [form] = Form.useForm<WaiverFields>();
-  const [alert, setAlert] = useState<string | null>(null);
+  const dialog = useActionForm<WaiverFields>(open, onClose);
+  const { form, send, confirmThen } = dialog;
   const active = file.loans.filter((l) => l.status === "active");
   const loanNo = Form.useWatch("loan_no", form);
   // The server's default loan: the active loan with the most arrears.
@@ -513,58 +508,34 @@ export function WaiverDialog({
     active.find((l) => l.loan_no === loanNo) ?? [...active].sort((a, b) => b.arrears_fen - a.arrears_fen)[0];
   return (
     <FormDialog<WaiverFields>
-      open={open}
+      dialog={dialog}
       title={t("case.waiver.title")}
-      form={form}
-      onClose={() => {
-        setAlert(null);
-        onClose();
-      }}
-      alert={alert}
       testid="waiver"
       submitText={t("case.waiver.submit")}
-      onSubmit={(values) =>
-        new Promise<void>((resolve) => {
-          const penalty = values.penalty?.trim() ? yuanToFen(values.penalty) : null;
-          const fees = values.fees?.trim() ? yuanToFen(values.fees) : null;
-          if (!penalty && !fees) {
-            form.setFields([{ name: "penalty", errors: [t("case.waiver.nothing")] }]);
-            resolve();
-            return;
-          }
-          modal.confirm({
-            title: t("case.waiver.confirmTitle"),
-            content: t("case.waiver.confirmBody", {
-              penalty: fmt.money(penalty ?? 0),
-              fees: fmt.money(fees ?? 0),
+      onSubmit={async (values) => {
+        const penalty = values.penalty?.trim() ? yuanToFen(values.penalty) : null;
+        const fees = values.fees?.trim() ? yuanToFen(values.fees) : null;
+        if (!penalty && !fees) {
+          form.setFields([{ name: "penalty", errors: [t("case.waiver.nothing")] }]);
+          return;
+        }
+        await confirmThen(
+          t("case.waiver.confirmTitle"),
+          t("case.waiver.confirmBody", { penalty: fmt.money(penalty ?? 0), fees: fmt.money(fees ?? 0) }),
+          () =>
+            send(async () => {
+              await workspace.waiver(file.case.borrower_id, {
+                penalty: penalty ? fenToYuanText(penalty) : undefined,
+                fees: fees ? fenToYuanText(fees) : undefined,
+                loan_no: values.loan_no,
+                reason: values.reason,
+              });
+              onDone(t("case.waiver.done"));
             }),
-            okText: t("common.confirm"),
-            cancelText: t("common.cancel"),
-            onCancel: () => resolve(),
-            onOk: async () => {
-              setAlert(null);
-              try {
-                await workspace.waiver(file.case.borrower_id, {
-                  penalty: penalty ? fenToYuanText(penalty) : undefined,
-                  fees: fees ? fenToYuanText(fees) : undefined,
-                  loan_no: values.loan_no,
-                  reason: values.reason,
-                });
-                onDone(t("case.waiver.done"));
-              } catch (error) {
-                setAlert(showError(i18n, form, error));
-              }
-              resolve();
-            },
-          });
-        })
-      }
+        );
+      }}
     >
-      {active.length > 1 ? (
-        <Form.Item name="loan_no" label={t("case.plan.loan")}>
-          <Select allowClear options={loanOptions(file.loans)} placeholder={loan?.loan_no} />
-        </Form.Item>
-      ) : null}
+      <LoanField loans={file.loans} placeholder={loan?.loan_no} />
       {loan ? (
         <Typography.Paragraph type="secondary" data-testid="waiver-balances">
           {t("case.waiver.balances", {
@@ -574,21 +545,15 @@ export function WaiverDialog({
           })}
         </Typography.Paragraph>
       ) : null}
-      <Space wrap style={{ width: "100%" }} styles={{ item: { minWidth: 180, flex: 1 } }}>
+      <FieldRow>
         <Form.Item name="penalty" label={t("case.waiver.penalty")} rules={[yuanRule(i18n, false, loan?.penalty_fen)]}>
-          <Input prefix="¥" inputMode="decimal" autoFocus data-testid="waiver-penalty" />
+          <YuanInput autoFocus data-testid="waiver-penalty" />
         </Form.Item>
         <Form.Item name="fees" label={t("case.waiver.fees")} rules={[yuanRule(i18n, false, loan?.fees_fen)]}>
-          <Input prefix="¥" inputMode="decimal" data-testid="waiver-fees" />
+          <YuanInput data-testid="waiver-fees" />
         </Form.Item>
-      </Space>
-      <Form.Item
-        name="reason"
-        label={t("case.plan.reason")}
-        rules={[{ required: true, whitespace: true, message: t("case.plan.reasonRequired") }]}
-      >
-        <Input.TextArea rows={3} maxLength={500} showCount data-testid="waiver-reason" />
-      </Form.Item>
+      </FieldRow>
+      <ReasonField testid="waiver-reason" />
     </FormDialog>
   );
 }
@@ -601,34 +566,24 @@ export function NoteDialog({
   file,
   onClose,
   onDone,
-}: {
-  open: boolean;
-  file: CaseFile;
-  onClose: () => void;
-  onDone: (text: string, flags: QaFlag[]) => void;
-}) {
+}: Omit<ActionProps, "onDone"> & { onDone: (text: string, flags: QaFlag[]) => void }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const [form] = Form.useForm<{ text: string }>();
-  const [alert, setAlert] = useState<string | null>(null);
   const [flags, setFlags] = useState<QaFlag[]>([]);
+  const dialog = useActionForm<{ text: string }>(open, () => {
+    setFlags([]);
+    onClose();
+  });
+  const { form, send } = dialog;
   return (
     <FormDialog<{ text: string }>
-      open={open}
+      dialog={dialog}
       title={t("case.note.title")}
-      form={form}
-      onClose={() => {
-        setAlert(null);
-        setFlags([]);
-        onClose();
-      }}
-      alert={alert}
       testid="note"
       submitText={t("case.note.submit")}
       onSubmit={async (values) => {
-        setAlert(null);
         setFlags([]);
-        try {
+        await send(async () => {
           const note = await workspace.note(file.case.borrower_id, values.text);
           if (note.qa_flags.length > 0) {
             // Stored, but a person should look at the flagged words: show them by the field.
@@ -638,9 +593,7 @@ export function NoteDialog({
             return;
           }
           onDone(t("case.note.done"), []);
-        } catch (error) {
-          setAlert(showError(i18n, form, error));
-        }
+        });
       }}
     >
       <Form.Item
@@ -672,36 +625,20 @@ export function RevealDialog({
   file,
   onClose,
   onRevealed,
-}: {
-  open: boolean;
-  file: CaseFile;
-  onClose: () => void;
-  onRevealed: (borrower: Borrower, reason: string) => void;
-}) {
-  const i18n = useI18n();
-  const { t } = i18n;
-  const [form] = Form.useForm<{ reason: string }>();
-  const [alert, setAlert] = useState<string | null>(null);
+}: Omit<ActionProps, "onDone"> & { onRevealed: (borrower: Borrower, reason: string) => void }) {
+  const { t } = useI18n();
+  const dialog = useActionForm<{ reason: string }>(open, onClose);
   return (
     <FormDialog<{ reason: string }>
-      open={open}
+      dialog={dialog}
       title={t("case.reveal.title")}
-      form={form}
-      onClose={() => {
-        setAlert(null);
-        onClose();
-      }}
-      alert={alert}
       testid="reveal"
       submitText={t("case.reveal.submit")}
       onSubmit={async (values) => {
-        setAlert(null);
-        try {
+        await dialog.send(async () => {
           const borrower = await workspace.reveal(file.case.borrower_id, values.reason.trim());
           onRevealed(borrower, values.reason.trim());
-        } catch (error) {
-          setAlert(showError(i18n, form, error));
-        }
+        });
       }}
     >
       <Alert type="warning" showIcon message={t("case.reveal.warning")} style={{ marginBottom: 16 }} />
@@ -742,22 +679,11 @@ type Templates =
   | { status: "missing" }
   | { status: "error"; error: ApiError };
 
-export function SmsDialog({
-  open,
-  file,
-  onClose,
-  onDone,
-}: {
-  open: boolean;
-  file: CaseFile;
-  onClose: () => void;
-  onDone: (text: string) => void;
-}) {
+export function SmsDialog({ open, file, onClose, onDone }: ActionProps) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { modal } = App.useApp();
-  const [form] = Form.useForm<{ template: string; phone_index: number }>();
-  const [alert, setAlert] = useState<string | null>(null);
+  const dialog = useActionForm<{ template: string; phone_index: number }>(open, onClose);
+  const { form, send, confirmThen } = dialog;
   const [templates, setTemplates] = useState<Templates>({ status: "loading" });
   const chosen = Form.useWatch("template", form);
   useEffect(() => {
@@ -782,44 +708,30 @@ export function SmsDialog({
   const preview = list.find((tpl) => String(tpl.id) === chosen)?.text;
   return (
     <FormDialog<{ template: string; phone_index: number }>
-      open={open}
+      dialog={dialog}
       title={t("case.sms.title")}
-      form={form}
-      onClose={() => {
-        setAlert(null);
-        onClose();
-      }}
-      alert={alert}
       testid="sms"
       submitDisabled={templates.status !== "ok" || list.length === 0}
       submitText={t("case.sms.submit")}
-      onSubmit={(values) =>
-        new Promise<void>((resolve) => {
-          const template = list.find((tpl) => String(tpl.id) === values.template);
-          modal.confirm({
-            title: t("case.sms.confirmTitle"),
-            content: t("case.sms.confirmBody", { phone: file.borrower.phones[values.phone_index] ?? "" }),
-            okText: t("common.confirm"),
-            cancelText: t("common.cancel"),
-            onCancel: () => resolve(),
-            onOk: async () => {
-              setAlert(null);
-              try {
+      onSubmit={(values) => {
+        const template = list.find((tpl) => String(tpl.id) === values.template);
+        return confirmThen(
+          t("case.sms.confirmTitle"),
+          t("case.sms.confirmBody", { phone: file.borrower.phones[values.phone_index] ?? "" }),
+          () =>
+            send(
+              async () => {
                 await workspace.sendSms(file.case.borrower_id, template?.id ?? values.template, values.phone_index);
                 onDone(t("case.sms.done"));
-              } catch (error) {
-                // A field the server names (`template`, `phone_index`) is marked under it.
-                setAlert(
-                  asApiError(error).status === 422
-                    ? showError(i18n, form, error)
-                    : deviceError(i18n, error, t("case.sms.unavailable")),
-                );
-              }
-              resolve();
-            },
-          });
-        })
-      }
+              },
+              // A field the server names (`template`, `phone_index`) is marked under it.
+              (error) =>
+                asApiError(error).status === 422
+                  ? showError(i18n, form, error)
+                  : deviceError(i18n, error, t("case.sms.unavailable")),
+            ),
+        );
+      }}
     >
       {templates.status === "loading" ? <Spin /> : null}
       {templates.status === "missing" ? (

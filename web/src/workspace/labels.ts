@@ -1,7 +1,7 @@
 // Names for the codes the case API sends (stages, queues, outcomes, …) in the current language,
 // the lists the forms offer, and server errors as text for the screen. A code with no
 // translation is shown as the code itself (data, not interface text).
-import { ApiError } from "../api";
+import type { ApiError } from "../api";
 import type { I18n } from "../i18n/I18nProvider";
 
 export const STAGES = [
@@ -105,11 +105,6 @@ export function ruleName(i18n: I18n, rule: string): string {
   const dot = rule.indexOf(".");
   const code = dot >= 0 ? rule.slice(dot + 1) : rule;
   return i18n.tOr(`rule.${code}`, i18n.tOr(`rule.${rule}`, i18n.t("rule.unknown", { code: rule })));
-}
-
-/** Any thrown value as an `ApiError`. */
-export function asApiError(error: unknown): ApiError {
-  return error instanceof ApiError ? error : new ApiError(0, "network", String(error), null);
 }
 
 /**

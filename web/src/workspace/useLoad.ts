@@ -2,8 +2,7 @@
 // leaves behind, and can be reloaded (after an action changed the data) without blanking the
 // page: a reload keeps showing the previous data until the new arrives.
 import { useCallback, useEffect, useState } from "react";
-import type { ApiError } from "../api";
-import { asApiError } from "./labels";
+import { asApiError, type ApiError } from "../api";
 
 export type Load<T> =
   | { status: "loading"; previous: T | null }
