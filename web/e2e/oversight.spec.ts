@@ -4,21 +4,13 @@
 // admin page (administrator), a collector refused the admin page, and the language switch on
 // each page. Screenshots go to artifacts/.
 import { expect, test, type Page } from "@playwright/test";
-import { mkdirSync } from "node:fs";
-
-const PASSWORD = "recoup-demo";
-const ARTIFACTS = new URL("../../artifacts/", import.meta.url).pathname;
-mkdirSync(ARTIFACTS, { recursive: true });
+import { confirm, PASSWORD, shot } from "./helpers";
 
 async function signIn(page: Page, username: string, next = "") {
   await page.goto(next ? `/login?next=${encodeURIComponent(next)}` : "/login");
   await page.getByTestId("login-username").fill(username);
   await page.getByTestId("login-password").fill(PASSWORD);
   await page.getByTestId("login-submit").click();
-}
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 }
 
 /** Interface text only: data cells (names, notes, audit details, cities) are left out. */
@@ -158,6 +150,38 @@ test("as admin a user is created on the admin page", async ({ page }) => {
   await page.getByTestId("user-create-submit").click();
   await expect(page.getByTestId("users-table")).toContainText(username);
   await shot(page, "admin-zh");
+
+  // The admin cannot deactivate their own account; the new user can be.
+  await expect(page.getByTestId("user-actions-admin").getByTestId("user-toggle-active")).toHaveCount(0);
+  const actions = page.getByTestId(`user-actions-${username}`);
+  const row = page.getByTestId("users-table").locator("tr", { has: actions });
+  // A new password: a weak one is refused next to the field, a good one is saved.
+  await actions.getByTestId("user-set-password").click();
+  await page.getByTestId("user-new-password").fill("short");
+  await page.getByTestId("user-password-submit").click();
+  const newPasswordItem = page.locator(".ant-form-item").filter({ has: page.getByTestId("user-new-password") });
+  await expect(newPasswordItem.locator(".ant-form-item-explain-error")).toContainText("密码不符合要求");
+  await page.getByTestId("user-new-password").fill("another-long-passphrase-43");
+  await page.getByTestId("user-password-submit").click();
+  await expect(page.locator(".ant-message")).toContainText("已为");
+  // Deactivate, confirmed, and bring back.
+  await actions.getByTestId("user-toggle-active").click();
+  await confirm(page);
+  await expect(page.locator(".ant-message")).toContainText("已停用");
+  await expect(row).toContainText("停用");
+  await expect(actions.getByTestId("user-toggle-active")).toHaveText(/启\s*用/);
+  const status = await page.evaluate(async (name) => {
+    const response = await fetch("/api/v1/session", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: name, password: "another-long-passphrase-43" }),
+    });
+    return response.status;
+  }, username);
+  expect(status, "a deactivated user cannot sign in").toBe(401);
+  await actions.getByTestId("user-toggle-active").click();
+  await confirm(page);
+  await expect(row.locator(".ant-tag-green")).toBeVisible();
 
   await page.getByTestId("tab-roles").click();
   await expect(page).toHaveURL(/tab=roles/);

@@ -256,6 +256,22 @@ export interface NewUserBody {
   region?: string;
 }
 
+/** What an administrator changes about a user (`PATCH /users/{username}`); at least one field. */
+export interface UserChangeBody {
+  active?: boolean;
+  password?: string;
+  display_name?: string;
+  region?: string;
+}
+
+export interface UserChangedView {
+  user: UserView;
+  /** Sessions ended by a deactivation or a new password. */
+  sessions_ended: number;
+  /** Open cases assigned to the user (a deactivated user's move at the next assignment run). */
+  open_cases: number;
+}
+
 function query(params: Record<string, string | number | null | undefined>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -300,7 +316,7 @@ export function setUnauthenticatedHandler(handler: (() => void) | null): void {
 }
 
 export async function request<T>(
-  method: "GET" | "POST" | "DELETE",
+  method: "GET" | "POST" | "PATCH" | "DELETE",
   path: string,
   body?: unknown,
   signal?: AbortSignal,
@@ -382,6 +398,8 @@ export const api = {
   roles: (signal?: AbortSignal) => request<RolesView>("GET", "/roles", undefined, signal),
   users: (signal?: AbortSignal) => request<UserView[]>("GET", "/users", undefined, signal),
   createUser: (body: NewUserBody) => request<UserView>("POST", "/users", body),
+  changeUser: (username: string, body: UserChangeBody) =>
+    request<UserChangedView>("PATCH", `/users/${encodeURIComponent(username)}`, body),
   audit: (
     filter: { before?: number | null; limit?: number; actor?: string | null; action?: string | null },
     signal?: AbortSignal,

@@ -107,29 +107,45 @@ pub struct ServeArgs {
     pub listen: Option<String>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct AddUser {
+    /// Login name: letters, digits, `.`, `_`, `-` (stored lower case).
+    pub username: String,
+    /// admin, manager, collector, field_agent, legal, recovery, compliance or agency.
+    #[arg(long)]
+    pub role: String,
+    /// Name shown in the UI (default: the username).
+    #[arg(long = "display-name")]
+    pub display_name: Option<String>,
+    /// The outside agency, required for (and only for) agency users.
+    #[arg(long)]
+    pub agency: Option<String>,
+    /// Region the user works in.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Read the password from standard input (first line) instead of prompting.
+    #[arg(long = "password-stdin")]
+    pub password_stdin: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Create a user. The password is prompted for (twice) on a terminal, or read from the
     /// first line of standard input.
-    Add {
-        /// Login name: letters, digits, `.`, `_`, `-` (stored lower case).
+    Add(AddUser),
+    /// Set a user's password (prompted twice, or the first line of standard input); ends
+    /// their sessions and clears a lockout — the way back in for a locked-out administrator.
+    Password {
         username: String,
-        /// admin, manager, collector, field_agent, legal, recovery, compliance or agency.
-        #[arg(long)]
-        role: String,
-        /// Name shown in the UI (default: the username).
-        #[arg(long = "display-name")]
-        display_name: Option<String>,
-        /// The outside agency, required for (and only for) agency users.
-        #[arg(long)]
-        agency: Option<String>,
-        /// Region the user works in.
-        #[arg(long)]
-        region: Option<String>,
         /// Read the password from standard input (first line) instead of prompting.
         #[arg(long = "password-stdin")]
         password_stdin: bool,
     },
+    /// Deactivate a user: sign-in refused, sessions ended; their open cases move at the next
+    /// assignment run.
+    Deactivate { username: String },
+    /// Reactivate a user (and clear a lockout).
+    Activate { username: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -38,6 +38,11 @@ pub struct OutboundSettings {
     pub service_phone: String,
     /// `[dialer] url` set; `None` otherwise (calling answers 503).
     pub dialer: Option<recoup_channels::DialerSettings>,
+    /// `[sms] outbox_seconds`: how often the server sends the planned SMS that are due
+    /// (default 60; 0 turns the outbox off). Only with a gateway.
+    pub outbox_interval: Option<std::time::Duration>,
+    /// `[sms] outbox_batch`: the most planned SMS one round sends (default 200).
+    pub outbox_batch: i64,
 }
 
 /// The environment variables that override `[sms]` and `[dialer]` settings (so secrets need
@@ -138,6 +143,8 @@ struct RawSms {
     lender: Option<String>,
     service_phone: Option<String>,
     timeout_seconds: Option<u32>,
+    outbox_seconds: Option<u32>,
+    outbox_batch: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]
@@ -162,6 +169,8 @@ impl std::fmt::Debug for RawSms {
             .field("lender", &self.lender)
             .field("service_phone", &self.service_phone)
             .field("timeout_seconds", &self.timeout_seconds)
+            .field("outbox_seconds", &self.outbox_seconds)
+            .field("outbox_batch", &self.outbox_batch)
             .finish()
     }
 }
@@ -608,6 +617,15 @@ fn parse_outbound(sms: RawSms, dialer: RawDialer) -> anyhow::Result<OutboundSett
             recoup_channels::KannelGateway::new(kannel.clone())
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             settings.kannel = Some(kannel);
+            settings.outbox_interval = match sms.outbox_seconds.unwrap_or(60) {
+                0 => None,
+                n @ 1..=3600 => Some(std::time::Duration::from_secs(u64::from(n))),
+                n => bail!("sms.outbox_seconds: 0 (off) to 3600 seconds, got {n}"),
+            };
+            settings.outbox_batch = match sms.outbox_batch.unwrap_or(200) {
+                n @ 1..=10_000 => i64::from(n),
+                n => bail!("sms.outbox_batch: 1 to 10000 messages, got {n}"),
+            };
         }
         other => bail!("sms.gateway: `kannel` or `none`, got `{other}`"),
     }

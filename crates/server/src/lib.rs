@@ -31,6 +31,7 @@ pub mod mask;
 mod metrics;
 mod openapi;
 mod outbound;
+mod outbox;
 mod queue_totals;
 pub mod routes;
 mod state;
@@ -53,7 +54,8 @@ use utoipa_axum::routes;
 pub use clock::{Clock, ManualClock};
 pub use error::{ApiResult, AppError, ErrorBody};
 pub use openapi::ApiDoc;
-pub use outbound::{Outbound, OutboundError};
+pub use outbound::{Outbound, OutboundError, SmsTextError};
+pub use outbox::{dispatch_due_sms, run_outbox, OutboxRound, OUTBOX_ACTOR};
 pub use state::{AppState, CaseSettings, OversightSettings, ServerConfig, TemplateFlag};
 
 /// The default listen address: loopback only, so a fresh install is not exposed by accident.

@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
-use recoup_channels::{DialerHook, Secret, SmsGateway};
+use recoup_channels::{render, DialerHook, Figures, Secret, SmsGateway};
 use recoup_compliance::{Guard, Profile};
+use recoup_qa::templates::Template;
 use recoup_qa::{Inspector, TemplateBook};
+use recoup_store::OutboundCase;
 
 /// The outbound-contact settings in force.
 pub struct Outbound {
@@ -28,6 +30,19 @@ pub struct Outbound {
     pub service_phone: String,
     /// `[dialer] url`; `None` when unset (calling answers 503).
     pub dialer: Option<DialerHook>,
+}
+
+/// Why an SMS text cannot be made from a template for a case.
+#[derive(Debug, thiserror::Error)]
+pub enum SmsTextError {
+    #[error("unknown template `{0}`")]
+    Unknown(String),
+    #[error("template `{id}` is a {channel} template, not an SMS one")]
+    NotSms { id: String, channel: String },
+    #[error("template `{id}` cannot be filled in for this case: {reason}")]
+    CannotFill { id: String, reason: String },
+    #[error("language QA blocks the rendered text (terms: {0}); nothing was sent")]
+    QaBlocked(String),
 }
 
 /// Why the shipped defaults cannot be loaded (a build defect).
@@ -60,6 +75,50 @@ impl Outbound {
             service_phone: String::new(),
             dialer: None,
         })
+    }
+}
+
+impl Outbound {
+    /// SMS template `id`.
+    pub fn sms_template(&self, id: &str) -> Result<&Template, SmsTextError> {
+        match self.templates.get(id) {
+            Some(template) if template.channel == "sms" => Ok(template),
+            Some(template) => Err(SmsTextError::NotSms {
+                id: id.to_string(),
+                channel: template.channel.clone(),
+            }),
+            None => Err(SmsTextError::Unknown(id.to_string())),
+        }
+    }
+
+    /// The text of SMS template `id` for `case`: the case's figures filled in (name, amount in
+    /// yuan, due date, loan number, days past due, lender, service number), then vetted by
+    /// language QA once more, since a name or number could carry a blocked term. The same for
+    /// a person's SMS and the outbox's.
+    pub fn sms_text(&self, id: &str, case: &OutboundCase) -> Result<String, SmsTextError> {
+        let template = self.sms_template(id)?;
+        let figures = Figures {
+            name: case.name.clone(),
+            amount: case.figures.amount,
+            due_date: case.figures.due_date,
+            loan_no: case.figures.loan_no.clone(),
+            lender: self.lender.clone(),
+            service_phone: self.service_phone.clone(),
+            days_past_due: case.figures.days_past_due,
+        };
+        let text = render(&template.text, &figures).map_err(|e| SmsTextError::CannotFill {
+            id: id.to_string(),
+            reason: e.to_string(),
+        })?;
+        if let Err(refused) = self.inspector.vet_template(&text) {
+            let terms: Vec<&str> = refused
+                .blocking
+                .iter()
+                .map(|hit| hit.term.as_str())
+                .collect();
+            return Err(SmsTextError::QaBlocked(terms.join(", ")));
+        }
+        Ok(text)
     }
 }
 

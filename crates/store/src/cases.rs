@@ -1350,7 +1350,13 @@ mod tests {
             legacy_case_event_detail("Reopened { trigger: PastDue, stage: WrittenOff }"),
             serde_json::json!({"trigger": "past_due", "stage": "written_off"})
         );
-        assert_eq!(legacy_case_event_detail("Cured"), serde_json::json!("Cured"));
-        assert_eq!(legacy_case_event_detail("{ odd }"), serde_json::json!("{ odd }"));
+        assert_eq!(
+            legacy_case_event_detail("Cured"),
+            serde_json::json!("Cured")
+        );
+        assert_eq!(
+            legacy_case_event_detail("{ odd }"),
+            serde_json::json!("{ odd }")
+        );
     }
 }

@@ -265,7 +265,11 @@ impl Store {
             let Some(record) = record else { continue };
             outcome.borrowers += 1;
             for event in &events {
-                event_rows.push((borrower_id, case_event_kind(event), case_event_detail(event)));
+                event_rows.push((
+                    borrower_id,
+                    case_event_kind(event),
+                    case_event_detail(event),
+                ));
             }
             let segment = decision
                 .segment

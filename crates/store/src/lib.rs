@@ -26,6 +26,7 @@ mod error;
 mod journal;
 mod kpis;
 mod outbound;
+mod outbox;
 mod plans;
 mod reports;
 mod rows;
@@ -60,6 +61,7 @@ pub use outbound::{
     CaseFigures, OutboundCase, OutboundKind, OutboundRequest, Reservation, SendOutcome,
     CALL_RESOLVE_WINDOW,
 };
+pub use outbox::{Dispatch, PlannedSms};
 pub use plans::{ApprovalRequest, NewRequest, OnBroken, PlanReview, PlanSettings, RequestKind};
 pub use reports::{LoanOverview, PortfolioDay};
 pub use users::{

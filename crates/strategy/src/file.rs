@@ -368,16 +368,19 @@ fn build(reporter: &mut Reporter<'_>, raw: &RawFile) -> Strategy {
             }
             value.clamp(0, MAX_OFFSET_DAYS) as u64
         });
-        let priority = treatment.priority.as_ref().map_or(DEFAULT_PRIORITY as u32, |priority| {
-            let value = *priority.get_ref();
-            if !(0..=i64::from(u32::MAX)).contains(&value) {
-                reporter.at(
-                    priority.span().start,
-                    format!("priority {value} is negative or too large"),
-                );
-            }
-            value.clamp(0, i64::from(u32::MAX)) as u32
-        });
+        let priority = treatment
+            .priority
+            .as_ref()
+            .map_or(DEFAULT_PRIORITY as u32, |priority| {
+                let value = *priority.get_ref();
+                if !(0..=i64::from(u32::MAX)).contains(&value) {
+                    reporter.at(
+                        priority.span().start,
+                        format!("priority {value} is negative or too large"),
+                    );
+                }
+                value.clamp(0, i64::from(u32::MAX)) as u32
+            });
         let group_bit = match &treatment.group {
             None => 0,
             Some(group) => {

@@ -145,7 +145,10 @@ fn outline(raw: &RawFile) -> StrategyOutline {
                 template: t.template.get_ref().clone(),
                 queue: t.queue.get_ref().clone(),
                 offset_days: t.offset_days.as_ref().map_or(0, |d| *d.get_ref()),
-                priority: t.priority.as_ref().map_or(DEFAULT_PRIORITY, |p| *p.get_ref()),
+                priority: t
+                    .priority
+                    .as_ref()
+                    .map_or(DEFAULT_PRIORITY, |p| *p.get_ref()),
                 group: t.group.as_ref().map(|g| g.get_ref().clone()),
                 cost_fen: t.cost_fen.as_ref().map(|c| *c.get_ref()),
                 description: t.description.clone(),

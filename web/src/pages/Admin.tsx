@@ -1,5 +1,6 @@
 // The administration page (`/admin?tab=users|roles|assignment`, administrators only): users —
-// the list and a form to create one with a role; the role × permission matrix the server
+// the list, a form to create one with a role, deactivation and reactivation (confirmed), and a
+// new password; the role × permission matrix the server
 // enforces; and the `[assignment]` rules in force (read-only: they come from recoup.toml).
 import { useState } from "react";
 import { useSearchParams } from "react-router-dom";
@@ -20,7 +21,16 @@ import {
   Tag,
   Typography,
 } from "antd";
-import { api, asApiError, type AssignmentView, type NewUserBody, type RoleCode, type RolesView, type UserView } from "../api";
+import {
+  api,
+  asApiError,
+  type AssignmentView,
+  type NewUserBody,
+  type RoleCode,
+  type RolesView,
+  type UserView,
+} from "../api";
+import { useAuth } from "../auth";
 import { useI18n } from "../i18n/I18nProvider";
 import { Loaded, useLoad } from "../oversight/load";
 import { ALL_ROLES } from "../roles";
@@ -66,6 +76,7 @@ function Users() {
   const { t, fmt } = i18n;
   const [users, reload] = useLoad<UserView[]>("users", (s) => api.users(s));
   const [creating, setCreating] = useState(false);
+  const [resetting, setResetting] = useState<UserView | null>(null);
   const [roleFilter, setRoleFilter] = useState<RoleCode | undefined>(undefined);
   return (
     <Card
@@ -108,10 +119,18 @@ function Users() {
                   active ? <Tag color="green">{t("admin.users.active")}</Tag> : <Tag>{t("admin.users.inactive")}</Tag>,
               },
               { title: t("account.createdAt"), dataIndex: "created_at", render: (at: string) => fmt.dateTime(at) },
+              {
+                title: t("admin.users.actions"),
+                key: "actions",
+                render: (_: unknown, user: UserView) => (
+                  <UserActions user={user} onChanged={reload} onSetPassword={() => setResetting(user)} />
+                ),
+              },
             ]}
           />
         )}
       </Loaded>
+      <SetPassword user={resetting} onClose={() => setResetting(null)} />
       <CreateUser
         open={creating}
         onClose={() => setCreating(false)}
@@ -121,6 +140,129 @@ function Users() {
         }}
       />
     </Card>
+  );
+}
+
+/** How a refused change reads: the server's field message, or the status. */
+function refusal(i18n: ReturnType<typeof useI18n>, error: unknown): string {
+  const apiError = asApiError(error);
+  if (apiError.status === 0) {
+    return i18n.t("app.networkError");
+  }
+  if (apiError.status >= 500) {
+    return i18n.t("app.serverError", { status: apiError.status });
+  }
+  if (apiError.field === "password") {
+    return i18n.t("admin.users.error.password");
+  }
+  return i18n.t("admin.users.changeRefused", { status: apiError.status });
+}
+
+/** Deactivate or reactivate (confirmed; not one's own account) and open the password dialog. */
+function UserActions({
+  user,
+  onChanged,
+  onSetPassword,
+}: {
+  user: UserView;
+  onChanged: () => void;
+  onSetPassword: () => void;
+}) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { modal, message } = AntApp.useApp();
+  const { state } = useAuth();
+  const self = state.status === "signed-in" && state.user.username === user.username;
+  const toggle = () => {
+    const active = !user.active;
+    modal.confirm({
+      title: t(active ? "admin.users.reactivateTitle" : "admin.users.deactivateTitle", { username: user.username }),
+      content: t(active ? "admin.users.reactivateBody" : "admin.users.deactivateBody"),
+      okText: t(active ? "admin.users.reactivate" : "admin.users.deactivate"),
+      okButtonProps: { danger: !active },
+      cancelText: t("admin.users.cancel"),
+      onOk: async () => {
+        try {
+          const changed = await api.changeUser(user.username, { active });
+          message.success(
+            active
+              ? t("admin.users.reactivated", { username: user.username })
+              : t("admin.users.deactivated", {
+                  username: user.username,
+                  sessions: changed.sessions_ended,
+                  cases: changed.open_cases,
+                }),
+          );
+          onChanged();
+        } catch (error) {
+          message.error(refusal(i18n, error));
+        }
+      },
+    });
+  };
+  return (
+    <Space size={4} data-testid={`user-actions-${user.username}`}>
+      <Button size="small" onClick={onSetPassword} data-testid="user-set-password">
+        {t("admin.users.setPassword")}
+      </Button>
+      {self ? (
+        <Tag>{t("admin.users.self")}</Tag>
+      ) : (
+        <Button size="small" danger={user.active} onClick={toggle} data-testid="user-toggle-active">
+          {t(user.active ? "admin.users.deactivate" : "admin.users.reactivate")}
+        </Button>
+      )}
+    </Space>
+  );
+}
+
+/** A new password for `user` (open while `user` is set); the server's verdict shows at the field. */
+function SetPassword({ user, onClose }: { user: UserView | null; onClose: () => void }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { message } = AntApp.useApp();
+  const [form] = Form.useForm<{ password: string }>();
+  const [saving, setSaving] = useState(false);
+  const submit = async ({ password }: { password: string }) => {
+    if (!user) {
+      return;
+    }
+    setSaving(true);
+    try {
+      const changed = await api.changeUser(user.username, { password });
+      message.success(t("admin.users.passwordSet", { username: user.username, sessions: changed.sessions_ended }));
+      form.resetFields();
+      onClose();
+    } catch (error) {
+      form.setFields([{ name: "password", errors: [refusal(i18n, error)] }]);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <Modal
+      open={user !== null}
+      title={user ? t("admin.users.passwordTitle", { username: user.username }) : ""}
+      okText={t("admin.users.passwordSubmit")}
+      cancelText={t("admin.users.cancel")}
+      confirmLoading={saving}
+      onOk={() => form.submit()}
+      onCancel={onClose}
+      okButtonProps={{ "data-testid": "user-password-submit" }}
+      destroyOnClose
+    >
+      <Form form={form} layout="vertical" preserve={false} onFinish={(values) => void submit(values)} data-testid="user-password-form">
+        <Typography.Paragraph type="secondary">{t("admin.users.passwordNote")}</Typography.Paragraph>
+        <Form.Item
+          name="password"
+          label={t("login.password")}
+          extra={t("admin.users.passwordHint")}
+          rules={[{ required: true, message: t("admin.users.required") }]}
+        >
+          <Input.Password autoComplete="new-password" data-testid="user-new-password" />
+        </Form.Item>
+      </Form>
+    </Modal>
   );
 }
 

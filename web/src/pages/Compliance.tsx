@@ -19,6 +19,7 @@ const AUDIT_ACTIONS = [
   "account_locked",
   "logout",
   "user_created",
+  "user_changed",
   "approval_requested",
   "approval_granted",
   "approval_rejected",

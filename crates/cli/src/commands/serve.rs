@@ -48,9 +48,32 @@ pub async fn serve(
     };
     let outbound = outbound(settings)?;
     let state = AppState::new(store.clone(), Arc::new(SystemClock), config).with_outbound(outbound);
-    recoup_server::serve(listener, state, recoup_server::shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    // The outbox sends the day's planned SMS; it stops (finishing its round) with the server.
+    let (stop_outbox, stopped) = tokio::sync::watch::channel(false);
+    let outbox = settings.outbound.outbox_interval.map(|interval| {
+        eprintln!(
+            "recoup: sending planned SMS every {} s (at most {} a round)",
+            interval.as_secs(),
+            settings.outbound.outbox_batch
+        );
+        let mut stopped = stopped.clone();
+        tokio::spawn(recoup_server::run_outbox(
+            state.clone(),
+            interval,
+            settings.outbound.outbox_batch,
+            async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            },
+        ))
+    });
+    let served = recoup_server::serve(listener, state, recoup_server::shutdown_signal()).await;
+    let _ = stop_outbox.send(true);
+    if let Some(outbox) = outbox {
+        if let Err(error) = outbox.await {
+            tracing::error!(%error, "the outbox task ended abnormally");
+        }
+    }
+    served.context("the server stopped with an error")?;
     store.close().await;
     eprintln!("recoup: stopped");
     Ok(ExitCode::SUCCESS)

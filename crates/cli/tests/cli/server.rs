@@ -104,6 +104,62 @@ fn audit_verify_passes_an_untouched_trail_and_names_a_tampered_row() {
     );
 }
 
+#[test]
+fn user_password_deactivate_and_activate_change_an_account_and_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = recoup_with_stdin(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "admin2",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "correct-horse-42\n",
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let weak = recoup_with_stdin(
+        dir.path(),
+        &["user", "password", "admin2", "--password-stdin"],
+        "admin2-pass\n",
+    );
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(stderr(&weak).contains("password"), "{}", stderr(&weak));
+    let set = recoup_with_stdin(
+        dir.path(),
+        &["user", "password", "Admin2", "--password-stdin"],
+        "a much better passphrase\n",
+    );
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert_eq!(
+        stdout(&set),
+        "password set for user admin2; 0 session(s) ended, 0 open case(s) assigned\n"
+    );
+    assert!(!stdout(&set).contains("passphrase") && !stderr(&set).contains("passphrase"));
+    let off = recoup(dir.path(), &["user", "deactivate", "admin2"]);
+    assert!(off.status.success(), "{}", stderr(&off));
+    assert!(
+        stdout(&off).starts_with("deactivated user admin2"),
+        "{}",
+        stdout(&off)
+    );
+    let on = recoup(dir.path(), &["user", "activate", "admin2"]);
+    assert!(on.status.success(), "{}", stderr(&on));
+    let nobody = recoup(dir.path(), &["user", "deactivate", "nobody"]);
+    assert_eq!(nobody.status.code(), Some(1));
+    assert!(
+        stderr(&nobody).contains("no user named nobody"),
+        "{}",
+        stderr(&nobody)
+    );
+    // One creation and three changes, chained and intact.
+    let intact = recoup(dir.path(), &["audit", "verify"]);
+    assert!(intact.status.success(), "{}", stderr(&intact));
+    assert_eq!(stdout(&intact), "audit trail intact: 4 row(s) checked\n");
+}
+
 /// Starts `recoup ARGS` and waits for its "serving http://ADDR/" line; returns the child and ADDR.
 fn start_server(dir: &Path, args: &[&str]) -> (Child, String, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_recoup"))

@@ -11,7 +11,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use recoup_channels::{render, DeliveryStatus, Figures, PlacedCall};
+use recoup_channels::{DeliveryStatus, PlacedCall};
 use recoup_store::{Access, OutboundCase, OutboundKind, OutboundRequest, Reservation, SendOutcome};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -194,58 +194,15 @@ pub async fn send_sms(
     if body.template.contains('\0') || body.template.chars().count() > 100 {
         return Err(AppError::invalid("template", "not a template id"));
     }
-    let template = match outbound.templates.get(&body.template) {
-        Some(template) if template.channel == "sms" => template,
-        Some(template) => {
-            return Err(AppError::invalid(
-                "template",
-                format!(
-                    "template `{}` is a {} template, not an SMS one",
-                    body.template, template.channel
-                ),
-            ))
-        }
-        None => {
-            return Err(AppError::invalid(
-                "template",
-                format!("unknown template `{}`", body.template),
-            ))
-        }
-    };
+    outbound
+        .sms_template(&body.template)
+        .map_err(|e| AppError::invalid("template", e.to_string()))?;
     let access = access_of(&user.user);
-    let (case, phone_index) = case_and_phone(&state, &access, borrower_id, body.phone_index).await?;
-    let figures = Figures {
-        name: case.name,
-        amount: case.figures.amount,
-        due_date: case.figures.due_date,
-        loan_no: case.figures.loan_no,
-        lender: outbound.lender.clone(),
-        service_phone: outbound.service_phone.clone(),
-        days_past_due: case.figures.days_past_due,
-    };
-    let text = render(&template.text, &figures).map_err(|e| {
-        AppError::invalid(
-            "template",
-            format!(
-                "template `{}` cannot be filled in for this case: {e}",
-                body.template
-            ),
-        )
-    })?;
-    if let Err(refused) = outbound.inspector.vet_template(&text) {
-        let terms: Vec<&str> = refused
-            .blocking
-            .iter()
-            .map(|hit| hit.term.as_str())
-            .collect();
-        return Err(AppError::invalid(
-            "template",
-            format!(
-                "language QA blocks the rendered text (terms: {}); nothing was sent",
-                terms.join(", ")
-            ),
-        ));
-    }
+    let (case, phone_index) =
+        case_and_phone(&state, &access, borrower_id, body.phone_index).await?;
+    let text = outbound
+        .sms_text(&body.template, &case)
+        .map_err(|e| AppError::invalid("template", e.to_string()))?;
     let kind = OutboundKind::Sms {
         template: body.template.clone(),
         text: text.clone(),

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use recoup_core::restructure::{PlanTerms, Waiver};
 use recoup_core::Fen;
-use recoup_store::{Access, ApprovalRequest, NewRequest, RequestKind};
+use recoup_store::{ApprovalRequest, NewRequest, RequestKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 use crate::auth::{perm, AuthUser, Authorized};
 use crate::error::{ApiResult, AppError, ErrorBody};
 use crate::extract::{EventId, Json, Query};
+use crate::routes::cases::access_of;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -27,15 +28,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_approvals))
         .routes(routes!(approve))
         .routes(routes!(reject))
-}
-
-/// The signed-in user as the store's case scoping sees them.
-pub(crate) fn access_of(user: &AuthUser) -> Access {
-    Access {
-        username: user.username().to_string(),
-        role: user.role(),
-        agency: user.user().agency.clone(),
-    }
 }
 
 /// A path id: a positive integer, else 404 (an id that cannot exist names nothing).

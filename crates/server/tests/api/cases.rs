@@ -158,7 +158,6 @@ async fn seeded_apps() -> Vec<TestApp> {
     apps
 }
 
-
 #[tokio::test]
 async fn assignment_follows_queue_roles_regions_and_stays_sticky() {
     for app in seeded_apps().await {

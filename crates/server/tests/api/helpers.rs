@@ -59,6 +59,8 @@ pub struct TestApp {
     pub address: String,
     pub store: Store,
     pub clock: Arc<ManualClock>,
+    /// The state the server runs with (for driving its background work, such as the outbox).
+    pub state: AppState,
     /// A client without a cookie jar (bearer tokens only).
     pub client: reqwest::Client,
     _dir: Option<tempfile::TempDir>,
@@ -117,7 +119,7 @@ async fn spawn_app(
         &address,
     );
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(recoup_server::serve(listener, state, async move {
+    tokio::spawn(recoup_server::serve(listener, state.clone(), async move {
         let _ = stopped.await;
     }));
     TestApp {
@@ -125,6 +127,7 @@ async fn spawn_app(
         address,
         store,
         clock,
+        state,
         client: reqwest::Client::new(),
         _dir: dir,
         _shutdown: shutdown,
@@ -232,8 +235,17 @@ pub fn demo_users() -> Vec<(&'static str, recoup_core::role::Role)> {
 }
 
 /// POST `body` as `session`; status and JSON body.
-pub async fn post(app: &TestApp, path: &str, session: &Session, body: Value) -> (StatusCode, Value) {
-    status_and_json(app.call(Method::POST, path, Some(session), Some(body)).await).await
+pub async fn post(
+    app: &TestApp,
+    path: &str,
+    session: &Session,
+    body: Value,
+) -> (StatusCode, Value) {
+    status_and_json(
+        app.call(Method::POST, path, Some(session), Some(body))
+            .await,
+    )
+    .await
 }
 
 /// GET as `session`; status and JSON body.
@@ -261,7 +273,12 @@ pub async fn text(app: &TestApp, sql: &str) -> String {
 pub async fn assert_anonymous_refused(app: &TestApp, paths: &[&str]) {
     for path in paths {
         let anonymous = app.call(Method::GET, path, None, None).await.status();
-        assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{}: {path}", app.backend);
+        assert_eq!(
+            anonymous,
+            StatusCode::UNAUTHORIZED,
+            "{}: {path}",
+            app.backend
+        );
     }
 }
 

@@ -108,6 +108,7 @@ async fn the_openapi_document_lists_every_route_and_the_docs_page_is_served() {
         "GET /api/v1/me",
         "GET /api/v1/users",
         "POST /api/v1/users",
+        "PATCH /api/v1/users/{username}",
         "GET /api/v1/audit",
         "GET /api/v1/audit/verify",
         "GET /api/v1/reports/dates",

@@ -46,6 +46,21 @@ fn outbound(sms: Option<Arc<dyn SmsGateway>>, dialer: Option<DialerHook>) -> Out
     }
 }
 
+/// Outbound settings whose Kannel gateway is at `url`, where nothing listens.
+fn unreachable_kannel(url: &str) -> Outbound {
+    let gateway = KannelGateway::new(KannelSettings {
+        url: url.to_string(),
+        username: "recoup".into(),
+        password: Secret::new("kannel-secret"),
+        from: String::new(),
+        dlr_url: None,
+        dlr_token: None,
+        timeout: Duration::from_secs(2),
+    })
+    .unwrap();
+    outbound(Some(Arc::new(gateway)), None)
+}
+
 fn dialer_hook(url: &str) -> DialerHook {
     DialerHook::new(DialerSettings {
         url: url.to_string(),
@@ -324,6 +339,9 @@ concatenation = true
     wait_for_port(box_port).await;
     let sms = start(&smsbox);
     wait_for_port(sendsms_port).await;
+    // smsbox opens its port before it has joined bearerbox, and a busy machine can take
+    // seconds to finish: wait until bearerbox lists the smsbox and the SMSC is online.
+    wait_for_bearerbox(admin).await;
     Kannel {
         sendsms_url: format!("http://127.0.0.1:{sendsms_port}/cgi-bin/sendsms"),
         smsc_url: format!("http://127.0.0.1:{smsc_port}/"),
@@ -331,6 +349,22 @@ concatenation = true
         _boxes: vec![sms, bearer],
         _dir: dir,
     }
+}
+
+async fn wait_for_bearerbox(admin: u16) {
+    let url = format!("http://127.0.0.1:{admin}/status.txt?password=admin-{admin}");
+    let client = reqwest::Client::new();
+    let mut last = String::new();
+    for _ in 0..400 {
+        if let Ok(response) = client.get(&url).send().await {
+            last = response.text().await.unwrap_or_default();
+            if last.contains("smsbox:") && last.contains("online") {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("bearerbox did not list a connected smsbox and an online SMSC within 20 s:\n{last}");
 }
 
 async fn wait_for_port(port: u16) {
@@ -356,7 +390,8 @@ impl Kannel {
                 from: "10690000".into(),
                 dlr_url: Some(dlr_url.to_string()),
                 dlr_token: Some(Secret::new(DLR_TOKEN)),
-                timeout: Duration::from_secs(5),
+                // Generous: a loaded CI machine can be slow to route the first message.
+                timeout: Duration::from_secs(15),
             })
             .unwrap(),
         )
@@ -534,20 +569,7 @@ async fn a_blocked_sms_never_reaches_kannel_and_names_the_rule() {
 #[tokio::test]
 async fn a_gateway_failure_is_a_502_stored_as_failed_and_not_counted_in_the_ledger() {
     let down = dead_url("/cgi-bin/sendsms").await;
-    let apps = apps_with(|_| {
-        let gateway = KannelGateway::new(KannelSettings {
-            url: down.clone(),
-            username: "recoup".into(),
-            password: Secret::new("kannel-secret"),
-            from: String::new(),
-            dlr_url: None,
-            dlr_token: None,
-            timeout: Duration::from_secs(2),
-        })
-        .unwrap();
-        outbound(Some(Arc::new(gateway)), None)
-    })
-    .await;
+    let apps = apps_with(|_| unreachable_kannel(&down)).await;
     for app in &apps {
         let collector = app.login("collector1").await;
         for attempt in 1..=2 {
@@ -1139,4 +1161,180 @@ fn random_bodies_to_outbound_endpoints_never_get_a_5xx() {
             }
         });
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The outbox: planned SMS.
+
+/// A permitted SMS treatment for `borrower` planned on `business_date`, due `due_on`.
+async fn plan_sms(app: &TestApp, borrower: i64, business_date: &str, due_on: &str, priority: i64) {
+    app.execute(&format!(
+        "INSERT INTO treatment (business_date, borrower_id, treatment, channel, template, queue, priority, \
+         stage, segment, arm, due_on, cost, decision, rule, reason, permit_valid_until) VALUES \
+         ('{business_date}', {borrower}, 'early_sms', 'sms', 'early_overdue_sms', 'auto_sms', {priority}, \
+         'early', NULL, 'champion', '{due_on}', 5, 'permitted', NULL, NULL, '{business_date}T02:30:00+00:00')"
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn the_outbox_sends_each_planned_sms_once_when_due_and_waits_out_quiet_hours() {
+    let gateway = Arc::new(RecordingGateway::default());
+    let apps = apps_with(|_| outbound(Some(gateway.clone() as Arc<dyn SmsGateway>), None)).await;
+    for app in &apps {
+        gateway.sent.lock().unwrap().clear();
+        let day = (t0() + TimeDelta::hours(8)).date_naive() + chrono::Days::new(1);
+        let planned = (day - chrono::Days::new(1)).to_string();
+        let older = (day - chrono::Days::new(2)).to_string();
+        let tomorrow = (day + chrono::Days::new(1)).to_string();
+        let today = day.to_string();
+        // Due today: case 1 (sent), case 2 (its case has closed), case 3 (disputed: blocked).
+        plan_sms(app, 1, &planned, &today, 10).await;
+        plan_sms(app, 2, &planned, &planned, 20).await;
+        plan_sms(app, 3, &planned, &today, 30).await;
+        // Not due yet, and a superseded plan: neither is touched.
+        plan_sms(app, 4, &planned, &tomorrow, 40).await;
+        plan_sms(app, 5, &older, &older, 50).await;
+        app.execute("UPDATE collection_case SET status = 'closed', closed_on = '2026-11-01' WHERE borrower_id = 2")
+            .await;
+        app.execute("UPDATE borrower SET dispute = 1 WHERE id = 3")
+            .await;
+
+        // 07:30 local: quiet hours hold case 1 back; the closed case is skipped and the
+        // disputed one blocked at once (flags come before the hour).
+        local(app, 7, 30);
+        let round = recoup_server::dispatch_due_sms(&app.state, 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            (round.sent, round.deferred, round.skipped, round.blocked),
+            (0, 1, 1, 1),
+            "{}: {round:?}",
+            app.backend
+        );
+        assert!(gateway.sent.lock().unwrap().is_empty());
+
+        // 10:00: case 1 goes out with its figures.
+        local(app, 10, 0);
+        let round = recoup_server::dispatch_due_sms(&app.state, 100)
+            .await
+            .unwrap();
+        assert_eq!((round.sent, round.settled()), (1, 1), "{round:?}");
+        let sent = gateway.sent.lock().unwrap().clone();
+        assert_eq!(
+            sent,
+            vec![("13800138001".to_string(), expected_case1_text())]
+        );
+
+        // A second round sends nothing again.
+        let round = recoup_server::dispatch_due_sms(&app.state, 100)
+            .await
+            .unwrap();
+        assert_eq!(round, recoup_server::OutboxRound::default());
+        assert_eq!(gateway.sent.lock().unwrap().len(), 1);
+
+        assert_eq!(
+            text(app, "SELECT dispatch || ':' || COALESCE(dispatch_detail, '') FROM treatment WHERE borrower_id = 3").await,
+            "blocked:cn.flag.dispute"
+        );
+        assert_eq!(
+            text(app, "SELECT dispatch FROM treatment WHERE borrower_id = 2").await,
+            "skipped"
+        );
+        assert_eq!(
+            scalar(app, "SELECT COUNT(*) FROM treatment WHERE dispatch IS NULL").await,
+            2,
+            "not due, and superseded"
+        );
+        assert_eq!(
+            scalar(
+                app,
+                "SELECT COUNT(*) FROM treatment t JOIN outbound_message m ON m.id = t.outbound_message_id \
+                 WHERE t.dispatch = 'sent' AND m.requested_by = 'outbox' AND m.contact_event_id IS NOT NULL"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            scalar(
+                app,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'sms_sent' AND actor = 'outbox'"
+            )
+            .await,
+            1
+        );
+        let figures = app
+            .store
+            .outbox_figures(day - chrono::Days::new(1))
+            .await
+            .unwrap();
+        assert_eq!(
+            figures,
+            vec![
+                ("blocked".to_string(), 1),
+                ("pending".to_string(), 1),
+                ("sent".to_string(), 1),
+                ("skipped".to_string(), 1),
+            ]
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_records_a_gateway_failure_and_does_nothing_without_a_gateway() {
+    let down = dead_url("/cgi-bin/sendsms").await;
+    let apps = apps_with(|_| unreachable_kannel(&down)).await;
+    for app in &apps {
+        let day = (t0() + TimeDelta::hours(8)).date_naive() + chrono::Days::new(1);
+        plan_sms(
+            app,
+            1,
+            &(day - chrono::Days::new(1)).to_string(),
+            &day.to_string(),
+            10,
+        )
+        .await;
+        local(app, 10, 0);
+        let round = recoup_server::dispatch_due_sms(&app.state, 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            (round.sent, round.failed),
+            (0, 1),
+            "{}: {round:?}",
+            app.backend
+        );
+        assert_eq!(
+            text(app, "SELECT m.status FROM treatment t JOIN outbound_message m ON m.id = t.outbound_message_id").await,
+            "failed"
+        );
+        // A failed message is not a contact: the ledger holds nothing.
+        assert_eq!(scalar(app, "SELECT COUNT(*) FROM contact_event").await, 0);
+    }
+    // The default state has no gateway: the outbox leaves everything pending.
+    for app in spawn_apps().await {
+        seed(&app).await;
+        let day = (t0() + TimeDelta::hours(8)).date_naive() + chrono::Days::new(1);
+        plan_sms(
+            &app,
+            1,
+            &(day - chrono::Days::new(1)).to_string(),
+            &day.to_string(),
+            10,
+        )
+        .await;
+        local(&app, 10, 0);
+        let round = recoup_server::dispatch_due_sms(&app.state, 100)
+            .await
+            .unwrap();
+        assert_eq!(round, recoup_server::OutboxRound::default());
+        assert_eq!(
+            scalar(
+                &app,
+                "SELECT COUNT(*) FROM treatment WHERE dispatch IS NULL"
+            )
+            .await,
+            1
+        );
+    }
 }

@@ -379,14 +379,18 @@ async fn every_role_gets_exactly_the_oversight_endpoints_its_permissions_allow()
                 );
             }
         }
-        assert_anonymous_refused(&app, &[
-            "/api/v1/reports/kpis",
-            "/api/v1/reports/qa-flags",
-            "/api/v1/reports/leaderboard",
-            "/api/v1/strategy",
-            "/api/v1/settings/assignment",
-            "/api/v1/roles",
-        ]).await;
+        assert_anonymous_refused(
+            &app,
+            &[
+                "/api/v1/reports/kpis",
+                "/api/v1/reports/qa-flags",
+                "/api/v1/reports/leaderboard",
+                "/api/v1/strategy",
+                "/api/v1/settings/assignment",
+                "/api/v1/roles",
+            ],
+        )
+        .await;
     }
 }
 

@@ -77,7 +77,7 @@ async fn every_role_gets_exactly_the_reports_its_permissions_allow() {
                 }
             }
         }
-        assert_anonymous_refused(&app, REPORT_PATHS).await;
+        assert_anonymous_refused(&app, &REPORT_PATHS).await;
     }
 }
 

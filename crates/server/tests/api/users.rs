@@ -218,7 +218,10 @@ async fn a_deactivated_user_is_signed_out_refused_and_can_be_brought_back() {
     for app in spawn_apps().await {
         let admin = app.login("admin").await;
         let collector = app.login("collector2").await;
-        assert_eq!(app.get("/api/v1/me", &collector).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.get("/api/v1/me", &collector).await.status(),
+            StatusCode::OK
+        );
         let (status, body) = patch(&app, &admin, "collector2", json!({ "active": false })).await;
         assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
         assert_eq!(body["user"]["active"], false);
@@ -287,7 +290,9 @@ async fn a_new_password_ends_old_sessions_clears_a_lockout_and_is_never_journale
             StatusCode::UNAUTHORIZED
         );
         assert_eq!(
-            app.try_login("field1", "a fresh one for field").await.status(),
+            app.try_login("field1", "a fresh one for field")
+                .await
+                .status(),
             StatusCode::OK
         );
         let trail = app.store.audit_rows(None, 50).await.unwrap();
@@ -295,7 +300,11 @@ async fn a_new_password_ends_old_sessions_clears_a_lockout_and_is_never_journale
             .iter()
             .find(|row| row.action == "user_changed")
             .unwrap();
-        assert!(change.detail.contains(r#""password_set":true"#), "{}", change.detail);
+        assert!(
+            change.detail.contains(r#""password_set":true"#),
+            "{}",
+            change.detail
+        );
         assert!(trail.iter().all(|row| !row.detail.contains("a fresh one")));
         // A blank region clears it.
         let (_, body) = patch(&app, &admin, "field1", json!({ "region": " " })).await;
@@ -308,13 +317,55 @@ async fn bad_user_changes_are_refused_naming_the_field_and_change_nothing() {
     for app in spawn_apps().await {
         let admin = app.login("admin").await;
         let cases: [(&str, &str, Value, StatusCode, Option<&str>); 7] = [
-            ("deactivating oneself", "admin", json!({ "active": false }), StatusCode::UNPROCESSABLE_ENTITY, Some("active")),
-            ("nothing to change", "collector1", json!({}), StatusCode::UNPROCESSABLE_ENTITY, Some("active")),
-            ("a weak password", "collector1", json!({ "password": "collector1-abc" }), StatusCode::UNPROCESSABLE_ENTITY, Some("password")),
-            ("a blank display name", "collector1", json!({ "display_name": "  " }), StatusCode::UNPROCESSABLE_ENTITY, Some("display_name")),
-            ("an unknown field", "collector1", json!({ "role": "admin" }), StatusCode::UNPROCESSABLE_ENTITY, Some("role")),
-            ("active as text", "collector1", json!({ "active": "no" }), StatusCode::UNPROCESSABLE_ENTITY, None),
-            ("no such user", "nobody", json!({ "active": false }), StatusCode::NOT_FOUND, None),
+            (
+                "deactivating oneself",
+                "admin",
+                json!({ "active": false }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("active"),
+            ),
+            (
+                "nothing to change",
+                "collector1",
+                json!({}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("active"),
+            ),
+            (
+                "a weak password",
+                "collector1",
+                json!({ "password": "collector1-abc" }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("password"),
+            ),
+            (
+                "a blank display name",
+                "collector1",
+                json!({ "display_name": "  " }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("display_name"),
+            ),
+            (
+                "an unknown field",
+                "collector1",
+                json!({ "role": "admin" }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("role"),
+            ),
+            (
+                "active as text",
+                "collector1",
+                json!({ "active": "no" }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+            ),
+            (
+                "no such user",
+                "nobody",
+                json!({ "active": false }),
+                StatusCode::NOT_FOUND,
+                None,
+            ),
         ];
         for (what, username, body, expected, field) in cases {
             let (status, answer) = patch(&app, &admin, username, body).await;
@@ -325,7 +376,11 @@ async fn bad_user_changes_are_refused_naming_the_field_and_change_nothing() {
         }
         // Nothing changed: everyone still active, collector1 signs in with the demo password.
         let (_, users) = status_and_json(app.get("/api/v1/users", &admin).await).await;
-        assert!(users.as_array().unwrap().iter().all(|u| u["active"] == true));
+        assert!(users
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["active"] == true));
         assert_eq!(
             app.try_login("collector1", DEMO_PASSWORD).await.status(),
             StatusCode::OK

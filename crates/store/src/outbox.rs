@@ -1,0 +1,134 @@
+//! The outbox of planned SMS: the SMS treatments end-of-day planning permitted, read by the
+//! server's outbox worker and marked as it dispatches each one. Only the last planned business
+//! date counts (a newer plan supersedes an older one), and only what is due by today; the worker
+//! asks the guard again at the instant it sends (`Store::reserve_contact`), because the plan's
+//! permit was for the planned instant, not for now.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+
+use crate::error::StoreError;
+use crate::sql::{date_text, dialect, instant_text, parse_date};
+use crate::Store;
+
+/// A planned SMS waiting to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedSms {
+    /// The `treatment` row.
+    pub treatment_id: i64,
+    pub borrower_id: i64,
+    /// The treatment's name in the strategy (`early_sms`, …).
+    pub treatment: String,
+    /// The template id.
+    pub template: String,
+    pub business_date: NaiveDate,
+    pub due_on: NaiveDate,
+    /// Whether the borrower's case is still open (a case closed since planning is skipped).
+    pub case_open: bool,
+}
+
+/// How a planned SMS was dispatched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dispatch {
+    /// Handed to the gateway as message `message_id`.
+    Sent { message_id: i64 },
+    /// The gateway refused it or did not answer; message `message_id` holds the error.
+    Failed { message_id: i64 },
+    /// The guard refused it at sending time under `rule`.
+    Blocked { rule: String },
+    /// Not sent, and why (the case closed, the template cannot be filled in).
+    Skipped { why: String },
+}
+
+impl Dispatch {
+    fn columns(&self) -> (&'static str, Option<&str>, Option<i64>) {
+        match self {
+            Dispatch::Sent { message_id } => ("sent", None, Some(*message_id)),
+            Dispatch::Failed { message_id } => ("failed", None, Some(*message_id)),
+            Dispatch::Blocked { rule } => ("blocked", Some(rule.as_str()), None),
+            Dispatch::Skipped { why } => ("skipped", Some(why.as_str()), None),
+        }
+    }
+}
+
+impl Store {
+    /// Up to `limit` planned SMS of the last planned business date that are due by `today` and
+    /// not yet dispatched, most urgent (lowest priority number) first.
+    pub async fn pending_sms(
+        &self,
+        today: NaiveDate,
+        limit: i64,
+    ) -> Result<Vec<PlannedSms>, StoreError> {
+        let rows = sqlx::query(&dialect(
+            self.backend,
+            "SELECT t.id, t.borrower_id, t.treatment, t.template, t.business_date, t.due_on, \
+             CAST(CASE WHEN c.status = 'open' THEN 1 ELSE 0 END AS BIGINT) \
+             FROM treatment t LEFT JOIN collection_case c ON c.borrower_id = t.borrower_id \
+             WHERE t.dispatch IS NULL AND t.channel = 'sms' AND t.decision = 'permitted' \
+             AND t.business_date = (SELECT MAX(business_date) FROM treatment) AND t.due_on <= ? \
+             ORDER BY t.priority, t.due_on, t.id LIMIT ?",
+        ))
+        .bind(date_text(today))
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PlannedSms {
+                    treatment_id: row.try_get(0)?,
+                    borrower_id: row.try_get(1)?,
+                    treatment: row.try_get(2)?,
+                    template: row.try_get(3)?,
+                    business_date: parse_date(&row.try_get::<String, _>(4)?)?,
+                    due_on: parse_date(&row.try_get::<String, _>(5)?)?,
+                    case_open: row.try_get::<i64, _>(6)? != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// Records how planned SMS `treatment_id` was dispatched. Only a treatment not yet
+    /// dispatched is marked, so a second worker cannot overwrite the first one's record;
+    /// returns whether this call marked it.
+    pub async fn mark_dispatched(
+        &self,
+        treatment_id: i64,
+        dispatch: &Dispatch,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (status, detail, message_id) = dispatch.columns();
+        let done = sqlx::query(&dialect(
+            self.backend,
+            "UPDATE treatment SET dispatch = ?, dispatch_detail = ?, outbound_message_id = ?, \
+             dispatched_at = ? WHERE id = ? AND dispatch IS NULL",
+        ))
+        .bind(status)
+        .bind(detail)
+        .bind(message_id)
+        .bind(instant_text(now))
+        .bind(treatment_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// How the planned SMS of `business_date` stand: `(dispatch, count)` with `pending` for
+    /// those not yet dispatched, in dispatch order.
+    pub async fn outbox_figures(
+        &self,
+        business_date: NaiveDate,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(&dialect(
+            self.backend,
+            "SELECT COALESCE(dispatch, 'pending'), COUNT(*) FROM treatment \
+             WHERE business_date = ? AND channel = 'sms' AND decision = 'permitted' \
+             GROUP BY COALESCE(dispatch, 'pending') ORDER BY 1",
+        ))
+        .bind(date_text(business_date))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect()
+    }
+}
