@@ -133,6 +133,9 @@ pub struct Borrower {
     pub home: Address,
     pub work: Option<Address>,
     pub contacts: Vec<EmergencyContact>,
+    /// Where the borrower lives, for the hours the compliance guard allows (US rules count
+    /// in the consumer's own zone); `None` means the compliance profile's default zone.
+    pub time_zone: Option<chrono_tz::Tz>,
 }
 
 /// Whether the lien on the car is registered at the vehicle administration office (车管所).

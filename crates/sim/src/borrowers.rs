@@ -149,6 +149,8 @@ pub(crate) fn generate(seed: u64, index: u64, window: &BirthWindow) -> Generated
             home,
             work,
             contacts,
+            // The profile's zone (China has one).
+            time_zone: None,
         },
         city: city_idx,
     }

@@ -452,11 +452,11 @@ async fn insert_borrowers(
     borrowers: &[(i64, &recoup_core::book::Borrower)],
     recorded_at: &str,
 ) -> Result<(), StoreError> {
-    const COLS: usize = 11;
+    const COLS: usize = 12;
     for chunk in crate::sql::batches(borrowers, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO borrower (id, national_id, name, phones, home_address, home_lat_e6, home_lng_e6, \
-             work_address, work_lat_e6, work_lng_e6, booked_at) VALUES {}",
+             work_address, work_lat_e6, work_lng_e6, time_zone, booked_at) VALUES {}",
             values_list(COLS, chunk.len())
         );
         let sql = dialect(backend, &sql);
@@ -481,6 +481,7 @@ async fn insert_borrowers(
                     work.and_then(|w| w.location)
                         .map(|g| micro_degrees(g.lng())),
                 )
+                .bind(borrower.time_zone.map(|zone| zone.name()))
                 .bind(recorded_at);
         }
         query.execute(&mut **tx).await?;

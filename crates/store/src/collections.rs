@@ -223,9 +223,13 @@ impl Store {
             });
         }
         let phones = borrower_phones(&mut tx, self.backend, &todo).await?;
+        let zones = borrower_time_zones(&mut tx, self.backend, &todo).await?;
         let contacts = registered_contacts(&mut tx, self.backend, &todo).await?;
-        let at = planned_instant(date);
-        let since = guard.history_since(at);
+        let default_zone = guard.profile().default_time_zone();
+        // One ledger read for the chunk, from early enough for every borrower's own planned
+        // instant (10:00 local lies within a day of the profile zone's 10:00).
+        let since =
+            guard.history_since(planned_instant(date, default_zone)) - chrono::TimeDelta::days(2);
         let ledgers = contact_ledgers(&mut tx, self.backend, &todo, since).await?;
         let promises = promise_counts(&mut tx, self.backend, &todo).await?;
         let disputed = disputed_borrowers(&mut tx, self.backend, &todo).await?;
@@ -281,8 +285,23 @@ impl Store {
                 .map(|a| a.name().to_string())
                 .unwrap_or_default();
             if record.status == CaseStatus::Open {
+                let zone = zones.get(&borrower_id).copied().or(default_zone);
+                let at = planned_instant(date, zone);
+                // The ledger as of that instant: a borrower east of the profile's zone is
+                // planned earlier than contacts later that day.
+                let known: Vec<ContactEvent>;
+                let ledger = if ledger.iter().any(|event| event.at > at) {
+                    known = ledger
+                        .iter()
+                        .filter(|event| event.at <= at)
+                        .cloned()
+                        .collect();
+                    known.as_slice()
+                } else {
+                    ledger
+                };
                 let standing = BorrowerStanding {
-                    time_zone: Some(chrono_tz::Asia::Shanghai),
+                    time_zone: zone,
                     lost_contact: facts.contactability
                         == recoup_core::case::Contactability::LostContact,
                     registered_contacts: contacts.get(&borrower_id).cloned().unwrap_or_default(),
@@ -559,15 +578,32 @@ impl Store {
     }
 }
 
-/// Contacts are planned for 10:00 in the lender's (China) time zone on the business date:
-/// inside every profile's contact hours.
-fn planned_instant(date: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+/// Contacts are planned for 10:00 on the business date in the borrower's time zone (else the
+/// profile's): inside every profile's contact hours. Without any zone, 10:00 UTC (the guard
+/// then blocks the contact for want of a zone).
+fn planned_instant(date: NaiveDate, zone: Option<chrono_tz::Tz>) -> chrono::DateTime<chrono::Utc> {
     let local = date.and_hms_opt(10, 0, 0).unwrap_or_default();
-    chrono_tz::Asia::Shanghai
-        .from_local_datetime(&local)
-        .single()
+    zone.and_then(|zone| zone.from_local_datetime(&local).single())
         .map(|t| t.with_timezone(&chrono::Utc))
         .unwrap_or_else(|| chrono::Utc.from_utc_datetime(&local))
+}
+
+/// The borrowers' own time zones (those with one).
+async fn borrower_time_zones(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: crate::Backend,
+    borrowers: &[i64],
+) -> Result<HashMap<i64, chrono_tz::Tz>, StoreError> {
+    let sql = "SELECT id, time_zone FROM borrower WHERE time_zone IS NOT NULL AND id IN ({ids})";
+    let mut out = HashMap::new();
+    for row in rows_for_ids(tx, backend, sql, None, borrowers).await? {
+        let name: String = row.try_get(1)?;
+        let zone = name
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| StoreError::Corrupt(format!("borrower time zone `{name}`")))?;
+        out.insert(row.try_get(0)?, zone);
+    }
+    Ok(out)
 }
 
 fn case_from_row(row: &sqlx::any::AnyRow) -> Result<CaseRecord, StoreError> {

@@ -196,7 +196,7 @@ impl Store {
         }
         let row = sqlx::query(&dialect(
             self.backend,
-            "SELECT b.phones, b.dispute, c.contactability FROM borrower b \
+            "SELECT b.phones, b.dispute, c.contactability, b.time_zone FROM borrower b \
              JOIN collection_case c ON c.borrower_id = b.id WHERE b.id = ?",
         ))
         .bind(borrower_id)
@@ -218,6 +218,14 @@ impl Store {
                 })?;
         let dispute = row.try_get::<i64, _>(1)? != 0;
         let contactability: String = row.try_get(2)?;
+        // The borrower's own zone, else the profile's, else the server's.
+        let own_zone = match row.try_get::<Option<String>, _>(3)? {
+            Some(name) => Some(
+                name.parse::<Tz>()
+                    .map_err(|_| StoreError::Corrupt(format!("borrower time zone `{name}`")))?,
+            ),
+            None => None,
+        };
         let registered: Vec<u32> = sqlx::query_scalar::<_, i64>(&dialect(
             self.backend,
             "SELECT seq FROM emergency_contact WHERE borrower_id = ? ORDER BY seq",
@@ -240,9 +248,8 @@ impl Store {
         };
         let standing = BorrowerStanding {
             time_zone: Some(
-                guard
-                    .profile()
-                    .default_time_zone()
+                own_zone
+                    .or(guard.profile().default_time_zone())
                     .unwrap_or(request.fallback_time_zone),
             ),
             lost_contact: contactability == "lost_contact",

@@ -50,6 +50,13 @@ pub(crate) fn free_text(text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
+/// An IANA time-zone name such as `Asia/Shanghai` or `America/New_York` (exact spelling).
+pub(crate) fn time_zone(text: &str) -> Result<chrono_tz::Tz, String> {
+    text.parse::<chrono_tz::Tz>().map_err(|_| {
+        format!("`{text}` is not an IANA time zone such as Asia/Shanghai or America/New_York")
+    })
+}
+
 /// A bank account or card number: 8–32 digits; spaces are removed.
 pub(crate) fn account_number(text: &str) -> Result<String, String> {
     let digits: String = text.chars().filter(|c| *c != ' ').collect();

@@ -41,6 +41,7 @@ pub(crate) const LOAN_COLUMNS: &[ColumnSpec] = &[
     opt("work_address", &["单位地址", "工作地址"]),
     opt("work_lat", &["单位纬度"]),
     opt("work_lng", &["单位经度"]),
+    opt("time_zone", &["时区"]),
     opt("contact1_name", &["联系人1姓名"]),
     opt("contact1_relation", &["联系人1关系"]),
     opt("contact1_phone", &["联系人1电话"]),
@@ -123,6 +124,7 @@ fn parse_loan(r: &mut RowReader, options: &TapeOptions, seen: &mut Seen) -> Opti
     let phones = r.required("phones", Kind::Text, parse_phones);
     let home = address(r, "home_address", "home_lat", "home_lng");
     let work = address(r, "work_address", "work_lat", "work_lng");
+    let time_zone = r.optional("time_zone", Kind::Text, checks::time_zone);
     let contacts: Vec<Result<Option<EmergencyContact>, Reported>> =
         (1..=3).map(|n| contact(r, n)).collect();
 
@@ -270,6 +272,7 @@ fn parse_loan(r: &mut RowReader, options: &TapeOptions, seen: &mut Seen) -> Opti
             home: home.ok()??,
             work: work.ok()?,
             contacts: contact_list,
+            time_zone: time_zone.ok()?,
         },
         vehicle: Vehicle {
             vin: vin?,

@@ -61,6 +61,10 @@ fn loan_row(loan: &BookedLoan) -> io::Result<Vec<String>> {
             .unwrap_or_default(),
         work_lat,
         work_lng,
+        borrower
+            .time_zone
+            .map(|zone| zone.name().to_string())
+            .unwrap_or_default(),
     ];
     for n in 0..3 {
         match borrower.contacts.get(n) {

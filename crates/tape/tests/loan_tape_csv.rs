@@ -38,6 +38,7 @@ fn a_valid_row_becomes_a_booked_loan_with_every_field() {
     assert_eq!((home.lat(), home.lng()), (39.996812, 116.470125));
     let work = b.work.as_ref().unwrap();
     assert_eq!(work.text, "北京市海淀区中关村大街27号");
+    assert_eq!(b.time_zone, Some(chrono_tz::Asia::Shanghai));
     assert!(work.location.is_some());
     assert_eq!(b.contacts.len(), 3);
     assert_eq!(b.contacts[0].name, "李秀英");
@@ -298,6 +299,11 @@ const BAD_VALUES: &[(&str, &str, &str)] = &[
     ("home_lat", "91", "latitude 91 is outside -90..90"),
     ("home_lng", "181.5", "longitude 181.5 is outside -180..180"),
     ("work_lng", "NaN", "`NaN` is not a number of degrees"),
+    (
+        "time_zone",
+        "Beijing",
+        "`Beijing` is not an IANA time zone such as Asia/Shanghai or America/New_York",
+    ),
     (
         "contact1_relation",
         "boss",
@@ -711,7 +717,7 @@ fn a_row_with_too_few_values_is_reported_and_the_rest_still_checked() {
             (
                 2,
                 String::new(),
-                "the row has 37 values but the header has 38 columns (a missing or extra comma, \
+                "the row has 38 values but the header has 39 columns (a missing or extra comma, \
                  or a value containing a comma without quotes)"
                     .to_string()
             ),
@@ -733,7 +739,7 @@ fn a_value_under_a_blank_header_is_an_error() {
         triples(&read_loans(&text).unwrap_err()),
         vec![(
             2,
-            "column 39".to_string(),
+            "column 40".to_string(),
             "has a value but the column has no header".to_string()
         )]
     );

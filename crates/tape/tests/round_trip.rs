@@ -104,6 +104,7 @@ fn varied_loans() -> Vec<BookedLoan> {
                     },
                     work,
                     contacts,
+                    time_zone: (n % 5 == 0).then_some(chrono_tz::Asia::Urumqi),
                 },
                 vehicle: Vehicle {
                     vin: Vin::parse(&vin_for(n)).unwrap(),

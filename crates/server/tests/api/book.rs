@@ -71,6 +71,7 @@ pub fn loan(seq: u32) -> BookedLoan {
                 relation: Relation::Spouse,
                 phone: Phone::parse("13900139000").unwrap(),
             }],
+            time_zone: None,
         },
         vehicle: Vehicle {
             vin: vin(seq),

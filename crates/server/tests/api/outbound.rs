@@ -1338,3 +1338,41 @@ async fn the_outbox_records_a_gateway_failure_and_does_nothing_without_a_gateway
         );
     }
 }
+
+#[tokio::test]
+async fn the_guard_counts_hours_in_the_borrowers_own_time_zone() {
+    let gateway = Arc::new(RecordingGateway::default());
+    let apps = apps_with(|_| outbound(Some(gateway.clone() as Arc<dyn SmsGateway>), None)).await;
+    for app in &apps {
+        // 14:00 in Shanghai is 22:00 the evening before in Los Angeles: quiet hours there.
+        app.execute("UPDATE borrower SET time_zone = 'America/Los_Angeles' WHERE id = 1")
+            .await;
+        local(app, 14, 0);
+        let collector = app.login("collector1").await;
+        let (status, body) = post(
+            app,
+            "/api/v1/cases/1/sms",
+            &collector,
+            json!({"template": "early_overdue_sms"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{}: {body}", app.backend);
+        assert_eq!(body["rule"], "cn.quiet_hours");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("America/Los_Angeles"),
+            "{body}"
+        );
+        // Borrower 2 has no zone of their own: the profile's (Shanghai), where it is 14:00.
+        let (status, body) = post(
+            app,
+            "/api/v1/cases/2/sms",
+            &app.login("collector2").await,
+            json!({"template": "early_overdue_sms"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{}: {body}", app.backend);
+    }
+}

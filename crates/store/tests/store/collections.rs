@@ -16,33 +16,75 @@ async fn closed_through(store: &Store, to: chrono::NaiveDate) {
         .unwrap();
 }
 
+/// Loan 1 booked and closed through 2026-02-16: it never pays (first due 2026-02-10, so 6 days
+/// past due), and the borrower was called at 01:50 UTC that day (09:50 in Shanghai).
+async fn overdue_with_a_morning_call(store: &Store) {
+    store
+        .book_loans(
+            &[loan(1, 80_000, d(2026, 1, 5))],
+            &recoup_core::delinquency::BucketScheme::default(),
+            RECORDED_AT,
+        )
+        .await
+        .unwrap();
+    closed_through(store, d(2026, 2, 16)).await;
+    sqlx::query(
+        "INSERT INTO contact_event (borrower_id, loan_id, at, channel, party, address, result, conversation) \
+         VALUES (1, 1, '2026-02-16T01:50:00+00:00', 'call', 'borrower', '13800138000', 'attempted', 0)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_borrower_with_an_own_time_zone_is_planned_for_ten_oclock_there() {
+    let strategy = parse_strategy("cn-default.toml", STRATEGY).unwrap();
+    let guard = Guard::new(Profile::builtin("cn").unwrap());
+    for (backend, store, _dir) in stores().await {
+        overdue_with_a_morning_call(&store).await;
+        // Ten minutes before 10:00 in Shanghai is 13 hours before 10:00 in New York, where this
+        // borrower lives: no minimum-gap block.
+        sqlx::query("UPDATE borrower SET time_zone = 'America/New_York' WHERE id = 1")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let outcome = store
+            .plan_collections(d(2026, 2, 16), &strategy, &guard, 5)
+            .await
+            .unwrap();
+        assert!(outcome.permitted > 0, "{backend}: {outcome:?}");
+        let plan = store.plan_for(d(2026, 2, 16)).await.unwrap();
+        assert!(
+            plan.iter().all(|l| l.decision != "blocked"),
+            "{backend}: {plan:?}"
+        );
+        // Permits run out at the end of New York's contact hours, not Shanghai's.
+        let until: String = sqlx::query_scalar(
+            "SELECT MIN(permit_valid_until) FROM treatment WHERE decision = 'permitted'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        let until = chrono::DateTime::parse_from_rfc3339(&until).unwrap();
+        let local = until.with_timezone(&chrono_tz::America::New_York);
+        assert_eq!(local.date_naive(), d(2026, 2, 16), "{backend}: {until}");
+        assert!(until > chrono::DateTime::parse_from_rfc3339("2026-02-16T15:00:00+00:00").unwrap());
+    }
+}
+
 #[tokio::test]
 async fn a_delinquent_borrower_gets_a_case_and_treatments_and_a_recent_contact_blocks_a_call() {
     let strategy = parse_strategy("cn-default.toml", STRATEGY).unwrap();
     let guard = Guard::new(Profile::builtin("cn").unwrap());
     for (backend, store, _dir) in stores().await {
-        // Loan 1 never pays: first due 2026-02-10, so 6 days past due on 2026-02-16.
-        store
-            .book_loans(
-                &[loan(1, 80_000, d(2026, 1, 5))],
-                &recoup_core::delinquency::BucketScheme::default(),
-                RECORDED_AT,
-            )
-            .await
-            .unwrap();
-        closed_through(&store, d(2026, 2, 16)).await;
+        overdue_with_a_morning_call(&store).await;
         assert!(
             store.needs_planning(d(2026, 2, 16)).await.unwrap(),
             "{backend}"
         );
-        // A call ten minutes before the planned 10:00 (Shanghai) contact: the minimum gap blocks.
-        sqlx::query(
-            "INSERT INTO contact_event (borrower_id, loan_id, at, channel, party, address, result, conversation) \
-             VALUES (1, 1, '2026-02-16T01:50:00+00:00', 'call', 'borrower', '13800138000', 'attempted', 0)",
-        )
-        .execute(store.pool())
-        .await
-        .unwrap();
+        // The call was ten minutes before the planned 10:00 (Shanghai) contact: the minimum gap
+        // blocks.
 
         let first = store
             .plan_collections(d(2026, 2, 16), &strategy, &guard, 5)

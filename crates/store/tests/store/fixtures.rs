@@ -112,6 +112,7 @@ pub fn loan(seq: u32, principal_yuan: i64, disbursed: NaiveDate) -> BookedLoan {
                 relation: Relation::Spouse,
                 phone: Phone::parse("13900139000").unwrap(),
             }],
+            time_zone: None,
         },
         vehicle: Vehicle {
             vin: vin(seq),

@@ -11,7 +11,7 @@ use recoup_tape::{
 };
 
 /// Every loan-tape column, in documentation order.
-pub const LOAN_HEADER: [&str; 38] = [
+pub const LOAN_HEADER: [&str; 39] = [
     "loan_no",
     "product",
     "principal",
@@ -31,6 +31,7 @@ pub const LOAN_HEADER: [&str; 38] = [
     "work_address",
     "work_lat",
     "work_lng",
+    "time_zone",
     "contact1_name",
     "contact1_relation",
     "contact1_phone",
@@ -149,6 +150,7 @@ impl LoanRow {
             "北京市海淀区中关村大街27号".to_string(),
             "39.983421".to_string(),
             "116.316254".to_string(),
+            "Asia/Shanghai".to_string(),
             "李秀英".to_string(),
             "spouse".to_string(),
             "13701234567".to_string(),
