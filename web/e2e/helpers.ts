@@ -47,7 +47,10 @@ export async function choose(page: Page, select: Locator, option: string): Promi
 export async function confirm(page: Page): Promise<void> {
   const dialog = page.locator(".ant-modal-confirm:visible");
   await expect(dialog).toBeVisible();
-  await dialog.locator(".ant-btn-primary").click();
+  // A click while the dialog is still zooming in can be lost (seen once on a loaded machine).
+  await expect(page.locator(".ant-modal.ant-zoom-appear, .ant-modal.ant-zoom-enter")).toHaveCount(0);
+  // The OK button is the last one (a dangerous action's is red, not "primary").
+  await dialog.locator(".ant-modal-confirm-btns .ant-btn").last().click();
 }
 
 /** A date `days` from today in the lender's time zone (the server's "today"), as YYYY-MM-DD. */

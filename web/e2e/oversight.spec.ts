@@ -164,6 +164,7 @@ test("as admin a user is created on the admin page", async ({ page }) => {
   await page.getByTestId("user-new-password").fill("another-long-passphrase-43");
   await page.getByTestId("user-password-submit").click();
   await expect(page.locator(".ant-message")).toContainText("已为");
+  await expect(page.getByTestId("user-password-form")).toHaveCount(0);
   // Deactivate, confirmed, and bring back.
   await actions.getByTestId("user-toggle-active").click();
   await confirm(page);
