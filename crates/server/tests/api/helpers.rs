@@ -309,3 +309,8 @@ pub fn vehicle_and_loan(
         ),
     ]
 }
+
+/// Asserts that `sql` (a `COUNT`) gives `expected` on this app's database.
+pub async fn assert_count(app: &TestApp, sql: &str, expected: i64) {
+    assert_eq!(scalar(app, sql).await, expected, "{}: {sql}", app.backend);
+}

@@ -489,14 +489,12 @@ async fn an_sms_goes_through_kannel_to_the_smsc_in_ucs2_and_its_delivery_reports
         );
         assert_eq!(sms_events[0].address, "13800138001");
         // An audit row names who sent what.
-        assert_eq!(
-            scalar(
-                app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'sms_sent'"
-            )
-            .await,
-            1
-        );
+        assert_count(
+            app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'sms_sent'",
+            1,
+        )
+        .await;
     }
 }
 
@@ -524,18 +522,13 @@ async fn a_blocked_sms_never_reaches_kannel_and_names_the_rule() {
         assert_eq!(status, StatusCode::CONFLICT, "{}: {body}", app.backend);
         assert_eq!(body["error"], "blocked");
         assert_eq!(body["rule"], "cn.quiet_hours");
-        assert_eq!(
-            scalar(app, "SELECT COUNT(*) FROM outbound_message").await,
-            0
-        );
-        assert_eq!(
-            scalar(
-                app,
-                "SELECT COUNT(*) FROM contact_event WHERE channel = 'sms'"
-            )
-            .await,
-            0
-        );
+        assert_count(app, "SELECT COUNT(*) FROM outbound_message", 0).await;
+        assert_count(
+            app,
+            "SELECT COUNT(*) FROM contact_event WHERE channel = 'sms'",
+            0,
+        )
+        .await;
         // In hours it goes; a second one 10 minutes later is inside the 30-minute gap.
         local(app, 9, 0);
         let collector = app.login("collector1").await;
@@ -587,23 +580,14 @@ async fn a_gateway_failure_is_a_502_stored_as_failed_and_not_counted_in_the_ledg
             let message = body["message"].as_str().unwrap();
             assert!(message.contains("recorded as failed"), "{message}");
             assert!(!message.contains("kannel-secret"), "{message}");
-            assert_eq!(
-                scalar(
-                    app,
-                    "SELECT COUNT(*) FROM outbound_message WHERE status = 'failed' AND contact_event_id IS NULL"
-                )
-                .await,
-                attempt
-            );
+            assert_count(app, "SELECT COUNT(*) FROM outbound_message WHERE status = 'failed' AND contact_event_id IS NULL", attempt).await;
         }
-        assert_eq!(
-            scalar(
-                app,
-                "SELECT COUNT(*) FROM contact_event WHERE channel = 'sms'"
-            )
-            .await,
-            0
-        );
+        assert_count(
+            app,
+            "SELECT COUNT(*) FROM contact_event WHERE channel = 'sms'",
+            0,
+        )
+        .await;
     }
 }
 
@@ -896,14 +880,12 @@ async fn a_call_reaches_the_dialer_with_the_permit_and_the_logged_outcome_is_one
             app.clock.advance(TimeDelta::minutes(31));
         }
         assert_eq!(dialer.calls.lock().unwrap().len(), 3, "{}", app.backend);
-        assert_eq!(
-            scalar(
-                app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'call_placed'"
-            )
-            .await,
-            3
-        );
+        assert_count(
+            app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'call_placed'",
+            3,
+        )
+        .await;
     }
 }
 
@@ -918,7 +900,7 @@ async fn a_call_out_of_hours_never_reaches_the_dialer_and_a_dead_dialer_is_a_502
         let (status, body) = post(app, "/api/v1/cases/1/calls", &collector, json!({})).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(body["rule"], "cn.quiet_hours");
-        assert_eq!(scalar(app, "SELECT COUNT(*) FROM outbound_call").await, 0);
+        assert_count(app, "SELECT COUNT(*) FROM outbound_call", 0).await;
     }
     assert!(dialer.calls.lock().unwrap().is_empty());
     let apps = apps_with(|_| outbound(None, Some(dialer_hook(&down)))).await;
@@ -1246,23 +1228,14 @@ async fn the_outbox_sends_each_planned_sms_once_when_due_and_waits_out_quiet_hou
             2,
             "not due, and superseded"
         );
-        assert_eq!(
-            scalar(
-                app,
-                "SELECT COUNT(*) FROM treatment t JOIN outbound_message m ON m.id = t.outbound_message_id \
-                 WHERE t.dispatch = 'sent' AND m.requested_by = 'outbox' AND m.contact_event_id IS NOT NULL"
-            )
-            .await,
-            1
-        );
-        assert_eq!(
-            scalar(
-                app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'sms_sent' AND actor = 'outbox'"
-            )
-            .await,
-            1
-        );
+        assert_count(app, "SELECT COUNT(*) FROM treatment t JOIN outbound_message m ON m.id = t.outbound_message_id \
+                 WHERE t.dispatch = 'sent' AND m.requested_by = 'outbox' AND m.contact_event_id IS NOT NULL", 1).await;
+        assert_count(
+            app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'sms_sent' AND actor = 'outbox'",
+            1,
+        )
+        .await;
         let figures = app
             .store
             .outbox_figures(day - chrono::Days::new(1))
@@ -1309,7 +1282,7 @@ async fn the_outbox_records_a_gateway_failure_and_does_nothing_without_a_gateway
             "failed"
         );
         // A failed message is not a contact: the ledger holds nothing.
-        assert_eq!(scalar(app, "SELECT COUNT(*) FROM contact_event").await, 0);
+        assert_count(app, "SELECT COUNT(*) FROM contact_event", 0).await;
     }
     // The default state has no gateway: the outbox leaves everything pending.
     for app in spawn_apps().await {
@@ -1328,14 +1301,12 @@ async fn the_outbox_records_a_gateway_failure_and_does_nothing_without_a_gateway
             .await
             .unwrap();
         assert_eq!(round, recoup_server::OutboxRound::default());
-        assert_eq!(
-            scalar(
-                &app,
-                "SELECT COUNT(*) FROM treatment WHERE dispatch IS NULL"
-            )
-            .await,
-            1
-        );
+        assert_count(
+            &app,
+            "SELECT COUNT(*) FROM treatment WHERE dispatch IS NULL",
+            1,
+        )
+        .await;
     }
 }
 
