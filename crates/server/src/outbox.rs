@@ -15,6 +15,7 @@ use recoup_store::{
     StoreError,
 };
 
+use crate::outbound::Outbound;
 use crate::state::AppState;
 
 /// The name the outbox acts under in the audit trail and on its messages.
@@ -63,7 +64,7 @@ pub async fn dispatch_due_sms(state: &AppState, batch: i64) -> Result<OutboxRoun
     };
     let access = outbox_access();
     for planned in state.store.pending_sms(state.today(), batch).await? {
-        let dispatch = match dispatch_one(state, &access, &planned).await? {
+        let dispatch = match dispatch_one(state, outbound, &access, &planned).await? {
             Step::Done(dispatch) => dispatch,
             Step::Later => {
                 round.deferred += 1;
@@ -127,6 +128,7 @@ enum Step {
 
 async fn dispatch_one(
     state: &AppState,
+    outbound: &Outbound,
     access: &Access,
     planned: &PlannedSms,
 ) -> Result<Step, StoreError> {
@@ -134,15 +136,13 @@ async fn dispatch_one(
     if !planned.case_open {
         return skip("the case closed after planning".into());
     }
-    let Some(outbound) = state.outbound.as_deref() else {
-        return Ok(Step::Later);
-    };
+    const GONE: &str = "the case is gone";
     let Some(case) = state
         .store
         .outbound_case(access, planned.borrower_id)
         .await?
     else {
-        return skip("the case is gone".into());
+        return skip(GONE.into());
     };
     if case.phones.is_empty() {
         return skip("the borrower has no phone number".into());
@@ -165,9 +165,7 @@ async fn dispatch_one(
         .reserve_contact(access, &request, &outbound.guard, state.now())
         .await?;
     Ok(match reservation {
-        None => Step::Done(Dispatch::Skipped {
-            why: "the case is gone".into(),
-        }),
+        None => Step::Done(Dispatch::Skipped { why: GONE.into() }),
         Some(Reservation::Blocked(block)) if block.rule.rule() == Rule::QuietHours => Step::Later,
         Some(Reservation::Blocked(block)) => Step::Done(Dispatch::Blocked {
             rule: block.rule.to_string(),
