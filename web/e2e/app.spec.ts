@@ -164,3 +164,34 @@ test("switching language changes every visible string", async ({ page }) => {
     expect(back, word).not.toContain(word);
   }
 });
+
+test("the UI works under the server's content security policy and reports no violation", async ({ page }) => {
+  // Every violation the browser reports (a blocked script, style, image or connection).
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+    document.addEventListener("securitypolicyviolation", (event) => {
+      seen.push(`${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
+  const violations = () =>
+    page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+  const first = await page.goto("/login");
+  const headers = first?.headers() ?? {};
+  expect(headers["content-security-policy"]).toContain("script-src 'self'");
+  expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(headers["x-frame-options"]).toBe("DENY");
+  expect(headers["referrer-policy"]).toBe("no-referrer");
+  await signIn(page, "manager");
+  await expect(page.getByTestId("signed-in-user")).toBeVisible();
+  await page.goto("/dashboard");
+  await expect(page.getByTestId("chart-portfolio").locator("canvas")).toBeVisible();
+  expect(await violations()).toEqual([]);
+  await page.goto("/queue");
+  const row = page.getByTestId("queue-row").first();
+  await expect(row).toBeVisible();
+  await row.click();
+  await expect(page).toHaveURL(/\/cases\/\d+$/);
+  await expect(page.getByTestId("case-summary")).toBeVisible();
+  expect(await violations()).toEqual([]);
+});

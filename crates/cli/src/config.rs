@@ -224,6 +224,9 @@ struct RawServer {
     lockout_minutes: Option<u32>,
     cookie_secure: Option<bool>,
     body_limit_kib: Option<u32>,
+    header_read_timeout_secs: Option<u32>,
+    idle_timeout_secs: Option<u32>,
+    max_connections: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -447,6 +450,24 @@ fn parse_server(raw: RawServer) -> anyhow::Result<ServerSettings> {
             bail!("server.body_limit_kib: 1 to 65536, got {kib}");
         }
         config.body_limit = kib as usize * 1024;
+    }
+    if let Some(secs) = raw.header_read_timeout_secs {
+        if !(1..=300).contains(&secs) {
+            bail!("server.header_read_timeout_secs: 1 to 300, got {secs}");
+        }
+        config.connections.header_read_timeout = std::time::Duration::from_secs(secs.into());
+    }
+    if let Some(secs) = raw.idle_timeout_secs {
+        if !(1..=3600).contains(&secs) {
+            bail!("server.idle_timeout_secs: 1 to 3600, got {secs}");
+        }
+        config.connections.idle_timeout = std::time::Duration::from_secs(secs.into());
+    }
+    if let Some(cap) = raw.max_connections {
+        if !(1..=100_000).contains(&cap) {
+            bail!("server.max_connections: 1 to 100000, got {cap}");
+        }
+        config.connections.max_connections = cap as usize;
     }
     Ok(ServerSettings { listen, config })
 }
@@ -819,6 +840,32 @@ buckets = [{ label = "current", from_dpd = 0 }, { label = "30+", from_dpd = 30 }
             Settings::parse("").unwrap().server,
             ServerSettings::default()
         );
+    }
+
+    #[test]
+    fn the_connection_limits_are_read_and_checked() {
+        let settings = Settings::parse(
+            "[server]\nheader_read_timeout_secs = 5\nidle_timeout_secs = 30\nmax_connections = 200\n",
+        )
+        .unwrap();
+        let limits = settings.server.config.connections;
+        assert_eq!(
+            limits.header_read_timeout,
+            std::time::Duration::from_secs(5)
+        );
+        assert_eq!(limits.idle_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(limits.max_connections, 200);
+        for (text, named) in [
+            (
+                "header_read_timeout_secs = 0",
+                "server.header_read_timeout_secs",
+            ),
+            ("idle_timeout_secs = 7200", "server.idle_timeout_secs"),
+            ("max_connections = 0", "server.max_connections"),
+        ] {
+            let error = Settings::parse(&format!("[server]\n{text}\n")).unwrap_err();
+            assert!(format!("{error:#}").contains(named), "{error:#}");
+        }
     }
 
     #[test]

@@ -226,6 +226,23 @@ pub fn advance_case(
         OpenTrigger::PreDue
     };
     let mut events = Vec::new();
+    // A case that has been past due is cured the day nothing is past due any more, even when
+    // the next installment's reminder window is already open: keeping it open would keep an
+    // escalated stage (asset preservation, legal) on a borrower who is current. The reminder
+    // then opens a fresh pre-due case the same day.
+    let cured;
+    let previous = match previous {
+        Some(prev) if prev.status == CaseStatus::Open && prev.past_due && dpd == 0 => {
+            events.push(CaseEvent::Cured);
+            cured = CaseRecord {
+                status: CaseStatus::Closed,
+                closed_on: Some(date),
+                ..prev.clone()
+            };
+            Some(&cured)
+        }
+        other => other,
+    };
     let record = match previous {
         None if !needed => return (None, events),
         None => {
@@ -341,10 +358,64 @@ mod tests {
     }
 
     #[test]
+    fn an_escalated_case_paid_up_inside_the_next_reminder_window_is_cured_and_reopens_pre_due() {
+        let (case, _) = advance_case(None, 95, false, Stage::AssetPreservation, d(1));
+        let (case, events) = advance_case(case.as_ref(), 0, true, Stage::PreDue, d(2));
+        assert_eq!(
+            events,
+            vec![
+                CaseEvent::Cured,
+                CaseEvent::Reopened {
+                    trigger: OpenTrigger::PreDue,
+                    stage: Stage::PreDue
+                }
+            ]
+        );
+        let case = case.unwrap();
+        assert_eq!(case.status, CaseStatus::Open);
+        assert_eq!(case.stage, Stage::PreDue);
+        assert!(!case.past_due);
+        assert_eq!(case.times_opened, 2);
+    }
+
+    #[test]
     fn no_case_is_opened_for_a_current_borrower_outside_the_reminder_window() {
         assert_eq!(
             advance_case(None, 0, false, Stage::PreDue, d(1)),
             (None, vec![])
         );
+    }
+
+    /// The stage a ladder strategy gives a borrower with `dpd` days past due.
+    fn ladder(dpd: u32) -> Stage {
+        match dpd {
+            0 => Stage::PreDue,
+            1..=30 => Stage::Early,
+            31..=60 => Stage::Middle,
+            61..=89 => Stage::Late,
+            90..=119 => Stage::AssetPreservation,
+            _ => Stage::Legal,
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the borrower pays and misses, an open case never shows a stage that
+        /// contradicts the delinquency: current means pre-due, past due means a past-due stage.
+        #[test]
+        fn an_open_case_stage_follows_delinquency(
+            days in proptest::collection::vec((0u32..200, proptest::bool::ANY), 1..60)
+        ) {
+            let mut case: Option<CaseRecord> = None;
+            for (idx, (dpd, window)) in days.into_iter().enumerate() {
+                let pre_due = dpd == 0 && window;
+                let date = d(1) + chrono::Days::new(idx as u64);
+                let (next, _) = advance_case(case.as_ref(), dpd, pre_due, ladder(dpd), date);
+                if let Some(open) = next.as_ref().filter(|c| c.status == CaseStatus::Open) {
+                    proptest::prop_assert_eq!(dpd == 0, open.stage == Stage::PreDue,
+                        "dpd {} with stage {:?}", dpd, open.stage);
+                }
+                case = next;
+            }
+        }
     }
 }

@@ -27,6 +27,8 @@ pub mod auth;
 mod clock;
 mod error;
 pub mod extract;
+mod headers;
+mod listener;
 pub mod mask;
 mod metrics;
 mod openapi;
@@ -53,6 +55,7 @@ use utoipa_axum::routes;
 
 pub use clock::{Clock, ManualClock};
 pub use error::{ApiResult, AppError, ErrorBody};
+pub use listener::ConnectionLimits;
 pub use openapi::ApiDoc;
 pub use outbound::{Outbound, OutboundError, SmsTextError};
 pub use outbox::{dispatch_due_sms, run_outbox, OutboxRound, OUTBOX_ACTOR};
@@ -107,15 +110,16 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves the application on `listener` until `shutdown` resolves, then stops accepting
-/// connections and waits for requests in flight to finish.
+/// connections and waits for requests in flight to finish. Slow and idle clients are timed
+/// out and connections capped by the state's [`ConnectionLimits`].
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.config.connections;
+    let metrics = Arc::clone(&state.metrics);
+    listener::serve(listener, router(state), limits, metrics, shutdown).await
 }
 
 /// Resolves on Ctrl-C or (on Unix) SIGTERM: the usual `shutdown` for [`serve`].

@@ -41,6 +41,9 @@ pub(crate) struct Metrics {
     open_cases: Gauge,
     active_users: Gauge,
     live_sessions: Gauge,
+    open_connections: Gauge,
+    refused_connections: Counter,
+    timed_out_connections: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -57,6 +60,24 @@ impl Metrics {
         let open_cases = Gauge::default();
         let active_users = Gauge::default();
         let live_sessions = Gauge::default();
+        let open_connections = Gauge::default();
+        let refused_connections = Counter::default();
+        let timed_out_connections = Counter::default();
+        registry.register(
+            "http_open_connections",
+            "HTTP connections open now",
+            open_connections.clone(),
+        );
+        registry.register(
+            "http_refused_connections",
+            "HTTP connections answered 503 because the connection cap was reached",
+            refused_connections.clone(),
+        );
+        registry.register(
+            "http_timed_out_connections",
+            "HTTP connections closed by the header-read or idle timeout",
+            timed_out_connections.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by method, route and status",
@@ -87,7 +108,26 @@ impl Metrics {
             open_cases,
             active_users,
             live_sessions,
+            open_connections,
+            refused_connections,
+            timed_out_connections,
         }
+    }
+
+    pub(crate) fn connection_opened(&self) {
+        self.open_connections.inc();
+    }
+
+    pub(crate) fn connection_closed(&self) {
+        self.open_connections.dec();
+    }
+
+    pub(crate) fn connection_refused(&self) {
+        self.refused_connections.inc();
+    }
+
+    pub(crate) fn connection_timed_out(&self) {
+        self.timed_out_connections.inc();
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
@@ -160,10 +200,7 @@ pub(crate) async fn observe(
     if let Ok(value) = HeaderValue::from_str(&event_id.0) {
         headers.insert("x-request-id", value);
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    crate::headers::secure(headers, state.config.cookie_secure);
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));

@@ -67,8 +67,8 @@ pub(crate) fn document_response(json: &str) -> Response {
 /// `GET /api/docs`: the Scalar API reference reading `/api/openapi.json`. The page loads
 /// Scalar's script from its public CDN when opened, so nothing is downloaded at build time; on
 /// an air-gapped network use the JSON document with any OpenAPI viewer.
-pub(crate) async fn docs_page() -> Html<&'static str> {
-    Html(
+pub(crate) async fn docs_page() -> impl axum::response::IntoResponse {
+    let page = Html(
         r#"<!doctype html>
 <html lang="en">
 <head>
@@ -82,5 +82,9 @@ pub(crate) async fn docs_page() -> Html<&'static str> {
 </body>
 </html>
 "#,
+    );
+    (
+        [(header::CONTENT_SECURITY_POLICY, crate::headers::DOCS_CSP)],
+        page,
     )
 }

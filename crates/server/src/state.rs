@@ -33,6 +33,8 @@ pub struct ServerConfig {
     pub cases: CaseSettings,
     /// What the strategy, compliance and admin pages show of the configuration.
     pub oversight: OversightSettings,
+    /// Header-read and idle timeouts and the cap on open connections.
+    pub connections: crate::ConnectionLimits,
 }
 
 /// The configuration the oversight pages show: the active strategy, the `[assignment]` rules
@@ -99,6 +101,7 @@ impl Default for ServerConfig {
             buckets: BucketScheme::default(),
             cases: CaseSettings::default(),
             oversight: OversightSettings::default(),
+            connections: crate::ConnectionLimits::default(),
         }
     }
 }

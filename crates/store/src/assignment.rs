@@ -188,8 +188,9 @@ struct Candidate {
 }
 
 impl Store {
-    /// Assigns every open case to a user by `policy` (after planning `date`). Idempotent: a
-    /// second run on the same state changes nothing while the assignees stay eligible.
+    /// Assigns every open case to a user by `policy` (after planning `date`) and marks the
+    /// date assigned, all in one transaction. Idempotent: a second run on the same state changes
+    /// nothing while the assignees stay eligible.
     pub async fn assign_cases(
         &self,
         date: NaiveDate,
@@ -344,25 +345,33 @@ impl Store {
         }
         let date_s = date_text(date);
         let rule = policy.rule.code();
-        for chunk in changes.chunks(500) {
-            let mut tx = self.pool.begin().await?;
-            for (borrower_id, from, to, agency, queue) in chunk {
-                let detail = serde_json::json!({
-                    "from": from, "to": to, "queue": queue, "by": rule,
-                });
-                write_assignment(
-                    &mut tx,
-                    self.backend,
-                    &date_s,
-                    *borrower_id,
-                    to.as_deref(),
-                    agency.as_deref(),
-                    &detail,
-                )
-                .await?;
-            }
-            tx.commit().await?;
+        // One transaction for the date's assignments and its `assigned` mark: a run killed
+        // part-way leaves the date unassigned, and the next run assigns it from the same state,
+        // so a catch-up killed and rerun hands out exactly what a clean one does.
+        let mut tx = self.pool.begin().await?;
+        for (borrower_id, from, to, agency, queue) in &changes {
+            let detail = serde_json::json!({
+                "from": from, "to": to, "queue": queue, "by": rule,
+            });
+            write_assignment(
+                &mut tx,
+                self.backend,
+                &date_s,
+                *borrower_id,
+                to.as_deref(),
+                agency.as_deref(),
+                &detail,
+            )
+            .await?;
         }
+        sqlx::query(&dialect(
+            self.backend,
+            "UPDATE eod_run SET assigned = 1 WHERE business_date = ?",
+        ))
+        .bind(&date_s)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         self.refresh_case_statistics().await?;
         Ok(outcome)
     }

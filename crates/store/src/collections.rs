@@ -119,14 +119,30 @@ impl Store {
     /// Whether `date` is closed but its collection work not (completely) planned: an
     /// interrupted run, which the next `recoup eod` plans before closing another date.
     pub async fn needs_planning(&self, date: NaiveDate) -> Result<bool, StoreError> {
-        let planned: Option<i64> = sqlx::query_scalar(&dialect(
-            self.backend,
+        self.case_work_undone(
+            date,
             "SELECT planned FROM eod_run WHERE business_date = ? AND finished_at IS NOT NULL",
-        ))
-        .bind(date_text(date))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(planned == Some(0))
+        )
+        .await
+    }
+
+    /// Whether `date` is closed but its cases not assigned: a run that died after (or while)
+    /// planning the date, which the next `recoup eod` assigns before closing another date.
+    pub async fn needs_assignment(&self, date: NaiveDate) -> Result<bool, StoreError> {
+        self.case_work_undone(
+            date,
+            "SELECT assigned FROM eod_run WHERE business_date = ? AND finished_at IS NOT NULL",
+        )
+        .await
+    }
+
+    /// Whether `date` is closed and the `eod_run` flag `sql` reads is still 0.
+    async fn case_work_undone(&self, date: NaiveDate, sql: &str) -> Result<bool, StoreError> {
+        let flag: Option<i64> = sqlx::query_scalar(&dialect(self.backend, sql))
+            .bind(date_text(date))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(flag == Some(0))
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -37,17 +37,16 @@ pub async fn run(
             return Ok(ExitCode::from(1));
         }
     };
-    let pre_due_days = settings.collections.pre_due_days;
     let started = Instant::now();
-    // A date closed by a run that died before planning it is planned first, on its own state.
+    // A date closed by a run that died before its case work was done (plans reviewed,
+    // promises settled, cases planned and assigned) gets that work first, on its own state.
+    // Every step is idempotent, and assignment is one transaction with the date's mark.
     if let Some(last) = store.last_closed_date().await? {
         if last <= date && store.needs_planning(last).await? {
-            store.settle_promises(last).await?;
-            let plan = store
-                .plan_collections(last, &strategy, &guard, pre_due_days)
-                .await?;
+            let plan = case_work(&store, settings, last, &strategy, &guard).await?;
+            println!("{}", plan_summary(last, &plan.plan));
+        } else if last <= date && store.needs_assignment(last).await? {
             store.assign_cases(last, &settings.assignment).await?;
-            println!("{}", plan_summary(last, &plan));
         }
     }
     let dates = store.dates_to_close(date).await?;
@@ -88,30 +87,11 @@ pub async fn run(
         };
         loans += report.loans_processed;
         events += report.events;
-        // Plans broken by this date's close revert (or are kept) before the date is planned.
-        let review = store
-            .review_plans(
-                *day,
-                &settings.server.config.plans,
-                &settings.policy.buckets,
-                settings.now(),
-            )
-            .await?;
-        if review.reverted + review.kept > 0 {
-            eprintln!(
-                "{day}: {} broken plan(s) reverted, {} kept",
-                review.reverted, review.kept
-            );
-        }
-        // Promises due today are judged on today's payments before planning reads them.
-        let settled = store.settle_promises(*day).await?;
-        promises.kept += settled.kept;
-        promises.partly_kept += settled.partly_kept;
-        promises.broken += settled.broken;
-        let plan = store
-            .plan_collections(*day, &strategy, &guard, pre_due_days)
-            .await?;
-        let assigned = store.assign_cases(*day, &settings.assignment).await?;
+        let work = case_work(&store, settings, *day, &strategy, &guard).await?;
+        promises.kept += work.promises.kept;
+        promises.partly_kept += work.promises.partly_kept;
+        promises.broken += work.promises.broken;
+        let (plan, assigned) = (work.plan, work.assigned);
         assignments.assigned += assigned.assigned;
         assignments.unassigned = assigned.unassigned;
         plans.borrowers += plan.borrowers;
@@ -156,4 +136,48 @@ fn plan_summary(date: chrono::NaiveDate, plan: &PlanOutcome) -> String {
         "plan for {date}: {} cases, {} contacts permitted, {} blocked by compliance, {} internal actions",
         plan.borrowers, plan.permitted, plan.blocked, plan.internal
     )
+}
+
+/// What one date's case work did.
+struct CaseWork {
+    promises: recoup_store::SettleOutcome,
+    plan: PlanOutcome,
+    assigned: recoup_store::AssignmentOutcome,
+}
+
+/// The case work of a closed date, in order: plans broken by the close revert (or are kept),
+/// promises due are judged on the date's payments, then the date is planned and its cases
+/// assigned. Each step is idempotent, so a date whose run died part-way is finished by
+/// running this again.
+async fn case_work(
+    store: &recoup_store::Store,
+    settings: &Settings,
+    day: chrono::NaiveDate,
+    strategy: &recoup_strategy::Strategy,
+    guard: &recoup_compliance::Guard,
+) -> anyhow::Result<CaseWork> {
+    let review = store
+        .review_plans(
+            day,
+            &settings.server.config.plans,
+            &settings.policy.buckets,
+            settings.now(),
+        )
+        .await?;
+    if review.reverted + review.kept > 0 {
+        eprintln!(
+            "{day}: {} broken plan(s) reverted, {} kept",
+            review.reverted, review.kept
+        );
+    }
+    let promises = store.settle_promises(day).await?;
+    let plan = store
+        .plan_collections(day, strategy, guard, settings.collections.pre_due_days)
+        .await?;
+    let assigned = store.assign_cases(day, &settings.assignment).await?;
+    Ok(CaseWork {
+        promises,
+        plan,
+        assigned,
+    })
 }

@@ -74,8 +74,8 @@ fn the_demo_refuses_a_database_that_already_holds_a_book() {
     );
 }
 
-#[test]
-fn the_demo_plans_its_last_week_and_eod_plans_every_date_it_closes() {
+#[tokio::test]
+async fn the_demo_plans_its_last_week_and_eod_plans_every_date_it_closes() {
     let dir = tempfile::tempdir().unwrap();
     let out = recoup(
         dir.path(),
@@ -128,6 +128,7 @@ fn the_demo_plans_its_last_week_and_eod_plans_every_date_it_closes() {
     assert!(said.contains("closed 3 business date(s)"), "{said}");
     assert!(said.contains("planned 3 dates"), "{said}");
     assert!(planned("2026-09-20") && planned("2026-09-21") && planned("2026-09-22"));
+    assert_no_stage_contradicts_delinquency(&dir.path().join("recoup-demo.db")).await;
     let report = recoup(
         dir.path(),
         &[
@@ -204,5 +205,47 @@ fn the_demo_plans_its_last_week_and_eod_plans_every_date_it_closes() {
         stderr(&missing).contains("no plan for 2026-01-01"),
         "{}",
         stderr(&missing)
+    );
+}
+
+/// No open case is in a stage its borrower's loans contradict: a borrower with nothing past
+/// due is in the pre-due stage, and a pre-due case has nothing past due. (Escalations keep
+/// their stage while anything stays past due, by design.)
+async fn assert_no_stage_contradicts_delinquency(db: &std::path::Path) {
+    use sqlx::{Connection, Row};
+    let url = format!("sqlite://{}?mode=ro", db.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let open: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM collection_case WHERE status = 'open'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(open > 0, "the demo has open cases to check");
+    let wrong = sqlx::query(
+        "SELECT c.borrower_id, c.stage, c.queue, COALESCE(MAX(l.dpd), 0) AS dpd \
+         FROM collection_case c LEFT JOIN loan l ON l.borrower_id = c.borrower_id AND l.status = 'active' \
+         WHERE c.status = 'open' GROUP BY c.borrower_id, c.stage, c.queue \
+         HAVING (c.stage = 'pre_due') <> (COALESCE(MAX(l.dpd), 0) = 0)",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let shown: Vec<String> = wrong
+        .iter()
+        .take(5)
+        .map(|r| {
+            format!(
+                "borrower {} stage {} queue {:?} dpd {}",
+                r.get::<i64, _>(0),
+                r.get::<String, _>(1),
+                r.get::<Option<String>, _>(2),
+                r.get::<i64, _>(3)
+            )
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} of {open} open cases contradict their loans: {shown:?}",
+        wrong.len()
     );
 }

@@ -74,3 +74,56 @@ pub fn assert_same(left: &[String], right: &[String]) {
     }
     assert_eq!(left.len(), right.len(), "dumps differ in length");
 }
+
+/// Columns that hold wall-clock time or values derived from it (audit hashes, session
+/// tokens): they differ between two runs of the same work.
+fn is_wall_clock(column: &str) -> bool {
+    column.ends_with("_at")
+        || matches!(
+            column,
+            "id" | "hash" | "prev_hash" | "token_hash" | "csrf_token" | "locked_until"
+        )
+}
+
+/// Every row of every table (migrations' bookkeeping aside) as sorted text, without row ids
+/// and wall-clock columns: two databases that did the same work dump the same.
+pub async fn dump_all(db: &Path) -> Vec<String> {
+    use sqlx::{Connection, Row};
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         AND name NOT LIKE '_sqlx%' ORDER BY name",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for table in tables {
+        let columns: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+        ))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        let kept: Vec<String> = columns
+            .into_iter()
+            .filter(|c| !is_wall_clock(c))
+            .map(|c| format!("quote(\"{c}\")"))
+            .collect();
+        if kept.is_empty() {
+            continue;
+        }
+        let sql = format!("SELECT {} FROM \"{table}\"", kept.join(" || '|' || "));
+        let mut rows: Vec<String> = sqlx::query(&sql)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| format!("{table}: {}", row.get::<String, _>(0)))
+            .collect();
+        rows.sort();
+        out.extend(rows);
+    }
+    out
+}

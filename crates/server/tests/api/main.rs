@@ -6,6 +6,7 @@ mod audit;
 mod bad_input;
 mod book;
 mod cases;
+mod connections;
 mod helpers;
 mod operations;
 mod outbound;
