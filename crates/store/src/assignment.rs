@@ -349,21 +349,19 @@ impl Store {
         // part-way leaves the date unassigned, and the next run assigns it from the same state,
         // so a catch-up killed and rerun hands out exactly what a clean one does.
         let mut tx = self.pool.begin().await?;
-        for (borrower_id, from, to, agency, queue) in &changes {
-            let detail = serde_json::json!({
-                "from": from, "to": to, "queue": queue, "by": rule,
-            });
-            write_assignment(
-                &mut tx,
-                self.backend,
-                &date_s,
-                *borrower_id,
-                to.as_deref(),
-                agency.as_deref(),
-                &detail,
-            )
-            .await?;
-        }
+        let writes: Vec<Assignment> = changes
+            .into_iter()
+            .map(|(borrower_id, from, to, agency, queue)| Assignment {
+                borrower_id,
+                detail: serde_json::json!({
+                    "from": from, "to": to, "queue": queue, "by": rule,
+                })
+                .to_string(),
+                to,
+                agency,
+            })
+            .collect();
+        write_assignments(&mut tx, self.backend, &date_s, &writes).await?;
         sqlx::query(&dialect(
             self.backend,
             "UPDATE eod_run SET assigned = 1 WHERE business_date = ?",
@@ -463,7 +461,7 @@ impl Store {
         }
         let rows = query.fetch_all(&mut *tx).await?;
         let date_s = date_text(today);
-        let mut moved = Vec::new();
+        let mut writes = Vec::new();
         for row in rows {
             let borrower_id: i64 = row.try_get(0)?;
             let from: Option<String> = row.try_get(1)?;
@@ -474,18 +472,15 @@ impl Store {
             let detail = serde_json::json!({
                 "from": from, "to": to, "queue": queue, "by": actor,
             });
-            write_assignment(
-                &mut tx,
-                self.backend,
-                &date_s,
+            writes.push(Assignment {
                 borrower_id,
-                Some(to),
-                agency.as_deref(),
-                &detail,
-            )
-            .await?;
-            moved.push(borrower_id);
+                to: Some(to.to_string()),
+                agency: agency.clone(),
+                detail: detail.to_string(),
+            });
         }
+        write_assignments(&mut tx, self.backend, &date_s, &writes).await?;
+        let moved: Vec<i64> = writes.iter().map(|w| w.borrower_id).collect();
         let shown: Vec<i64> = moved.iter().copied().take(1000).collect();
         audit::append(
             &mut tx,
@@ -505,34 +500,53 @@ impl Store {
     }
 }
 
-async fn write_assignment(
+/// A case handed to a user (or to nobody), with its `assigned` event's detail.
+struct Assignment {
+    borrower_id: i64,
+    to: Option<String>,
+    agency: Option<String>,
+    detail: String,
+}
+
+/// Writes assignments and their `assigned` case events, in multi-row statements.
+async fn write_assignments(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: crate::Backend,
     date_s: &str,
-    borrower_id: i64,
-    to: Option<&str>,
-    agency: Option<&str>,
-    detail: &serde_json::Value,
+    assignments: &[Assignment],
 ) -> Result<(), StoreError> {
-    sqlx::query(&dialect(
+    const COLS: usize = 3;
+    for chunk in crate::sql::batches(assignments, crate::sql::rows_per_statement(COLS)) {
+        let sql = format!(
+            "UPDATE collection_case SET assignee = v.column2, agency = v.column3 \
+             FROM (VALUES {}) AS v WHERE collection_case.borrower_id = v.column1",
+            crate::sql::values_list(COLS, chunk.len())
+        );
+        let sql = dialect(backend, &sql);
+        let mut query = sqlx::query(&sql);
+        for a in chunk {
+            query = query
+                .bind(a.borrower_id)
+                .bind(a.to.as_deref())
+                .bind(a.agency.as_deref());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    crate::sql::insert_rows(
+        tx,
         backend,
-        "UPDATE collection_case SET assignee = ?, agency = ? WHERE borrower_id = ?",
-    ))
-    .bind(to)
-    .bind(agency)
-    .bind(borrower_id)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(&dialect(
-        backend,
-        "INSERT INTO case_event (borrower_id, business_date, kind, detail) VALUES (?, ?, 'assigned', ?)",
-    ))
-    .bind(borrower_id)
-    .bind(date_s)
-    .bind(detail.to_string())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+        "case_event (borrower_id, business_date, kind, detail)",
+        "",
+        assignments,
+        |query, a| {
+            query
+                .bind(a.borrower_id)
+                .bind(date_s.to_owned())
+                .bind("assigned")
+                .bind(a.detail.as_str())
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

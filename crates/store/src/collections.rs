@@ -22,7 +22,7 @@ use recoup_strategy::Strategy;
 use sqlx::Row;
 
 use crate::error::StoreError;
-use crate::sql::{date_text, dialect, parse_date, parse_opt_date, placeholders};
+use crate::sql::{date_text, dialect, insert_rows, parse_date, parse_opt_date, placeholders};
 use crate::Store;
 
 /// A case's segments as stored: quadrant, contactability, strategy segment.
@@ -428,21 +428,22 @@ impl Store {
             &planned_rows,
         )
         .await?;
-        let insert_segment = dialect(
+        insert_rows(
+            &mut tx,
             self.backend,
-            "INSERT INTO segment_change (borrower_id, business_date, quadrant, contactability, segment) \
-             VALUES (?, ?, ?, ?, ?)",
-        );
-        for (borrower_id, (quadrant, contactability, segment)) in &segment_rows {
-            sqlx::query(&insert_segment)
-                .bind(*borrower_id)
-                .bind(date_s)
-                .bind(quadrant.as_str())
-                .bind(contactability.as_str())
-                .bind(segment.as_deref())
-                .execute(&mut *tx)
-                .await?;
-        }
+            "segment_change (borrower_id, business_date, quadrant, contactability, segment)",
+            "",
+            &segment_rows,
+            |query, (borrower_id, (quadrant, contactability, segment))| {
+                query
+                    .bind(*borrower_id)
+                    .bind(date_s.to_owned())
+                    .bind(quadrant.as_str())
+                    .bind(contactability.as_str())
+                    .bind(segment.as_deref())
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -824,84 +825,88 @@ async fn write_plan(
     events: &[(i64, &'static str, String)],
     treatments: &[TreatmentRow],
 ) -> Result<(), StoreError> {
-    let upsert = dialect(
+    insert_rows(
+        tx,
         backend,
-        "INSERT INTO collection_case (borrower_id, status, stage, opened_on, stage_since, closed_on, past_due, \
-         times_opened, arm, segment, quadrant, contactability, planned_on, queue, next_action_on, dpd, arrears) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (borrower_id) DO UPDATE SET \
+        "collection_case (borrower_id, status, stage, opened_on, stage_since, closed_on, past_due, \
+         times_opened, arm, segment, quadrant, contactability, planned_on, queue, next_action_on, dpd, arrears)",
+        "ON CONFLICT (borrower_id) DO UPDATE SET \
          status = excluded.status, stage = excluded.stage, opened_on = excluded.opened_on, \
          stage_since = excluded.stage_since, closed_on = excluded.closed_on, past_due = excluded.past_due, \
          times_opened = excluded.times_opened, arm = excluded.arm, segment = excluded.segment, \
          quadrant = excluded.quadrant, contactability = excluded.contactability, planned_on = excluded.planned_on, \
          queue = CASE WHEN excluded.status = 'open' THEN COALESCE(excluded.queue, collection_case.queue) END, \
          next_action_on = excluded.next_action_on, dpd = excluded.dpd, arrears = excluded.arrears",
-    );
-    for (borrower_id, record, arm, segment, quadrant, contactability, work) in cases {
-        sqlx::query(&upsert)
-            .bind(*borrower_id)
-            .bind(if record.status == CaseStatus::Open {
-                "open"
-            } else {
-                "closed"
-            })
-            .bind(record.stage.code())
-            .bind(date_text(record.opened_on))
-            .bind(date_text(record.stage_since))
-            .bind(record.closed_on.map(date_text))
-            .bind(i64::from(record.past_due))
-            .bind(i64::from(record.times_opened))
-            .bind(arm.as_str())
-            .bind(segment.as_deref())
-            .bind(*quadrant)
-            .bind(*contactability)
-            .bind(date_s)
-            .bind(work.queue.as_deref().filter(|_| work.open))
-            .bind(work.next_action_on.map(date_text))
-            .bind(i64::from(work.dpd))
-            .bind(work.arrears.get())
-            .execute(&mut **tx)
-            .await?;
-    }
-    let insert_event = dialect(
+        cases,
+        |query, (borrower_id, record, arm, segment, quadrant, contactability, work)| {
+            query
+                .bind(*borrower_id)
+                .bind(if record.status == CaseStatus::Open {
+                    "open"
+                } else {
+                    "closed"
+                })
+                .bind(record.stage.code())
+                .bind(date_text(record.opened_on))
+                .bind(date_text(record.stage_since))
+                .bind(record.closed_on.map(date_text))
+                .bind(i64::from(record.past_due))
+                .bind(i64::from(record.times_opened))
+                .bind(arm.as_str())
+                .bind(segment.as_deref())
+                .bind(*quadrant)
+                .bind(*contactability)
+                .bind(date_s.to_owned())
+                .bind(work.queue.as_deref().filter(|_| work.open))
+                .bind(work.next_action_on.map(date_text))
+                .bind(i64::from(work.dpd))
+                .bind(work.arrears.get())
+        },
+    )
+    .await?;
+    insert_rows(
+        tx,
         backend,
-        "INSERT INTO case_event (borrower_id, business_date, kind, detail) VALUES (?, ?, ?, ?)",
-    );
-    for (borrower_id, kind, detail) in events {
-        sqlx::query(&insert_event)
-            .bind(*borrower_id)
-            .bind(date_s)
-            .bind(*kind)
-            .bind(detail.as_str())
-            .execute(&mut **tx)
-            .await?;
-    }
-    let insert_treatment = dialect(
+        "case_event (borrower_id, business_date, kind, detail)",
+        "",
+        events,
+        |query, (borrower_id, kind, detail)| {
+            query
+                .bind(*borrower_id)
+                .bind(date_s.to_owned())
+                .bind(*kind)
+                .bind(detail.as_str())
+        },
+    )
+    .await?;
+    insert_rows(
+        tx,
         backend,
-        "INSERT INTO treatment (business_date, borrower_id, treatment, channel, template, queue, priority, stage, \
-         segment, arm, due_on, cost, decision, rule, reason, permit_valid_until) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    );
-    for (borrower_id, planned, decision, rule, reason, valid_until) in treatments {
-        sqlx::query(&insert_treatment)
-            .bind(date_s)
-            .bind(*borrower_id)
-            .bind(planned.treatment.as_ref())
-            .bind(planned.channel.code())
-            .bind(planned.template.as_ref())
-            .bind(planned.queue.as_ref())
-            .bind(i64::from(planned.priority))
-            .bind(planned.stage.code())
-            .bind(planned.segment.as_deref())
-            .bind(planned.arm.as_ref())
-            .bind(date_text(planned.due))
-            .bind(planned.cost.get())
-            .bind(*decision)
-            .bind(rule.as_deref())
-            .bind(reason.as_deref())
-            .bind(valid_until.as_deref())
-            .execute(&mut **tx)
-            .await?;
-    }
+        "treatment (business_date, borrower_id, treatment, channel, template, queue, priority, stage, \
+         segment, arm, due_on, cost, decision, rule, reason, permit_valid_until)",
+        "",
+        treatments,
+        |query, (borrower_id, planned, decision, rule, reason, valid_until)| {
+            query
+                .bind(date_s.to_owned())
+                .bind(*borrower_id)
+                .bind(planned.treatment.as_ref())
+                .bind(planned.channel.code())
+                .bind(planned.template.as_ref())
+                .bind(planned.queue.as_ref())
+                .bind(i64::from(planned.priority))
+                .bind(planned.stage.code())
+                .bind(planned.segment.as_deref())
+                .bind(planned.arm.as_ref())
+                .bind(date_text(planned.due))
+                .bind(planned.cost.get())
+                .bind(*decision)
+                .bind(rule.as_deref())
+                .bind(reason.as_deref())
+                .bind(valid_until.as_deref())
+        },
+    )
+    .await?;
     Ok(())
 }
 

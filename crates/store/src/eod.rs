@@ -767,18 +767,16 @@ async fn insert_allocations(
     allocations: &[AllocationRow],
     date_s: &str,
 ) -> Result<(), StoreError> {
-    const COLS: usize = 7;
-    for chunk in crate::sql::batches(allocations, rows_per_statement(COLS)) {
-        let sql = format!(
-            "INSERT INTO allocation (loan_id, business_date, payment_id, source, period, component, amount) VALUES {}",
-            values_list(COLS, chunk.len())
-        );
-        let sql = dialect(backend, &sql);
-        let mut query = sqlx::query(&sql);
-        for (loan_id, payment_id, period, component, amount) in chunk {
-            query = query
+    crate::sql::insert_rows(
+        tx,
+        backend,
+        "allocation (loan_id, business_date, payment_id, source, period, component, amount)",
+        "",
+        allocations,
+        |query, (loan_id, payment_id, period, component, amount)| {
+            query
                 .bind(*loan_id)
-                .bind(date_s)
+                .bind(date_s.to_owned())
                 .bind(*payment_id)
                 .bind(if payment_id.is_some() {
                     "payment"
@@ -787,11 +785,10 @@ async fn insert_allocations(
                 })
                 .bind(period.map(i64::from))
                 .bind(*component)
-                .bind(*amount);
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
+                .bind(*amount)
+        },
+    )
+    .await
 }
 
 async fn insert_bucket_changes(
@@ -801,24 +798,21 @@ async fn insert_bucket_changes(
     buckets: &BucketScheme,
     date_s: &str,
 ) -> Result<(), StoreError> {
-    const COLS: usize = 4;
-    for chunk in crate::sql::batches(changes, rows_per_statement(COLS)) {
-        let sql = format!(
-            "INSERT INTO bucket_change (loan_id, business_date, from_bucket, to_bucket) VALUES {}",
-            values_list(COLS, chunk.len())
-        );
-        let sql = dialect(backend, &sql);
-        let mut query = sqlx::query(&sql);
-        for (loan_id, from, to) in chunk {
-            query = query
+    crate::sql::insert_rows(
+        tx,
+        backend,
+        "bucket_change (loan_id, business_date, from_bucket, to_bucket)",
+        "",
+        changes,
+        |query, (loan_id, from, to)| {
+            query
                 .bind(*loan_id)
-                .bind(date_s)
-                .bind(buckets.label(*from))
-                .bind(buckets.label(*to));
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
+                .bind(date_s.to_owned())
+                .bind(buckets.label(*from).to_owned())
+                .bind(buckets.label(*to).to_owned())
+        },
+    )
+    .await
 }
 
 /// Adds a chunk's changes to the date's running portfolio deltas (in the chunk's transaction).

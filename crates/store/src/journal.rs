@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use sqlx::{Any, Transaction};
 
 use crate::error::StoreError;
-use crate::sql::{dialect, opt_date_text, rows_per_statement, values_list};
+use crate::sql::opt_date_text;
 use crate::Backend;
 
 /// One journal row waiting to be written.
@@ -26,25 +26,22 @@ pub(crate) async fn append(
     recorded_at: &str,
     entries: &[JournalEntry],
 ) -> Result<(), StoreError> {
-    const COLS: usize = 7;
-    for chunk in crate::sql::batches(entries, rows_per_statement(COLS)) {
-        let sql = format!(
-            "INSERT INTO journal (recorded_at, business_date, entity, entity_id, kind, detail, amount) VALUES {}",
-            values_list(COLS, chunk.len())
-        );
-        let sql = dialect(backend, &sql);
-        let mut query = sqlx::query(&sql);
-        for entry in chunk {
-            query = query
-                .bind(recorded_at)
+    crate::sql::insert_rows(
+        tx,
+        backend,
+        "journal (recorded_at, business_date, entity, entity_id, kind, detail, amount)",
+        "",
+        entries,
+        |query, entry| {
+            query
+                .bind(recorded_at.to_owned())
                 .bind(opt_date_text(entry.business_date))
                 .bind(entry.entity)
                 .bind(entry.entity_id)
                 .bind(entry.kind)
                 .bind(entry.detail.as_str())
-                .bind(entry.amount);
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
+                .bind(entry.amount)
+        },
+    )
+    .await
 }

@@ -64,6 +64,7 @@ pub use outbound::{
 pub use outbox::{Dispatch, PlannedSms};
 pub use plans::{ApprovalRequest, NewRequest, OnBroken, PlanReview, PlanSettings, RequestKind};
 pub use reports::{LoanOverview, PortfolioDay};
+pub use rows::LOAN_STATE_WRITE_COLUMNS;
 pub use users::{
     DemoUser, Gauges, LoginOutcome, NewSession, NewUser, SessionUser, User, UserChange,
     UserChanged, DEMO_PASSWORD, DEMO_USERS,

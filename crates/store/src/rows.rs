@@ -18,7 +18,7 @@ pub(crate) const LOAN_STATE_COLUMNS: &str = "id, rate_units, term_months, status
     last_processed";
 
 /// The columns end-of-day writes back, in the order [`push_loan_state`] binds them after `id`.
-pub(crate) const LOAN_STATE_WRITE_COLUMNS: [&str; 18] = [
+pub const LOAN_STATE_WRITE_COLUMNS: [&str; 18] = [
     "status",
     "principal_outstanding",
     "next_due_period",

@@ -99,6 +99,43 @@ mod tests {
     }
 }
 
+/// A query being bound (any backend).
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Inserts `rows` into `into` — a table and its column list, `"journal (recorded_at, kind)"` —
+/// with multi-row statements of a few fixed sizes (see [`batches`]), `bind` binding one row's
+/// values in column order. `tail` follows the VALUES list (`ON CONFLICT …`, or empty). The one
+/// way the store writes many rows: a statement per row costs a round trip and a VM setup each.
+pub(crate) async fn insert_rows<T>(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    into: &str,
+    tail: &str,
+    rows: &[T],
+    bind: impl for<'a> Fn(AnyQuery<'a>, &'a T) -> AnyQuery<'a>,
+) -> Result<(), StoreError> {
+    let cols = column_count(into);
+    for chunk in batches(rows, rows_per_statement(cols)) {
+        let sql = format!(
+            "INSERT INTO {into} VALUES {} {tail}",
+            values_list(cols, chunk.len())
+        );
+        let sql = dialect(backend, &sql);
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = bind(query, row);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// The number of columns in `table (a, b, c)`.
+fn column_count(into: &str) -> usize {
+    into.split_once('(')
+        .map_or(0, |(_, list)| list.split(',').count())
+}
+
 /// Splits `items` into slices of a few fixed sizes (`max`, 256, 64, 16, 4, 1), so that
 /// multi-row statements repeat the same SQL text and hit the prepared-statement cache instead
 /// of preparing a new statement for every odd-sized batch.
@@ -121,6 +158,12 @@ pub(crate) fn batches<T>(items: &[T], max: usize) -> Vec<&[T]> {
 #[cfg(test)]
 mod batch_tests {
     use super::*;
+
+    #[test]
+    fn the_column_count_is_read_from_the_column_list() {
+        assert_eq!(column_count("journal (recorded_at, kind, detail)"), 3);
+        assert_eq!(column_count("t (a)"), 1);
+    }
 
     #[test]
     fn batches_use_few_distinct_sizes_and_cover_everything() {

@@ -152,6 +152,15 @@ async fn bench_eod(
     let records = feed.records_for(bench_date, &owed);
     store.post_bank_records(&records, &recorded_at).await?;
 
+    // The bare reference replays EOD's reads and writes on the database as it is now.
+    let before = sqlite_file(url).map(|file| file.with_extension("before.db"));
+    if let (Some(file), Some(copy)) = (sqlite_file(url), &before) {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(store.pool())
+            .await?;
+        std::fs::copy(&file, copy)
+            .with_context(|| format!("cannot copy {} for the reference", file.display()))?;
+    }
     let observer = EodBar::new();
     let started = Instant::now();
     let report = store
@@ -172,6 +181,17 @@ async fn bench_eod(
         records.len(),
         store.backend()
     );
+    if let (Some(file), Some(copy)) = (sqlite_file(url), &before) {
+        let reference = super::bench_reference::run(copy, &file, bench_date, chunk_size).await?;
+        let _ = std::fs::remove_file(copy);
+        let ref_secs = reference.elapsed.as_secs_f64();
+        println!(
+            "reference: the same reads and {} row writes for {} loans with plain prepared statements: {ref_secs:.1} s; recoup's EOD is {:.2}x the reference",
+            reference.rows_written,
+            reference.loans,
+            secs / ref_secs.max(1e-9)
+        );
+    }
     let (strategy, guard) = crate::commands::plan::load(settings)?;
     let started = Instant::now();
     let plan = store
@@ -192,4 +212,11 @@ async fn bench_eod(
         secs + plan_secs
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file of a `sqlite://` URL (without its query), or `None` for another backend.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }

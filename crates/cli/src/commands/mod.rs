@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bench;
 pub mod bench_collections;
+pub mod bench_reference;
 pub mod demo;
 pub mod demo_work;
 pub mod eod;

@@ -229,3 +229,19 @@ fn a_template_with_a_block_tier_term_stops_planning() {
     assert!(said.contains("cannot be used: block-tier term"), "{said}");
     assert!(said.contains("templates.toml"), "{said}");
 }
+
+#[test]
+fn bench_eod_times_recoup_against_a_bare_reference_that_writes_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = recoup(
+        dir.path(),
+        &["bench", "eod", "--loans", "1500", "--seed", "2"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    // The reference checks its replay against EOD's result before it prints.
+    assert!(said.contains("reference: the same reads and"), "{said}");
+    assert!(said.contains("x the reference"), "{said}");
+    assert!(said.contains("plan: "), "{said}");
+    assert!(!dir.path().join("recoup-bench.before.db").exists());
+}
