@@ -28,6 +28,22 @@ use crate::Store;
 /// A case's segments as stored: quadrant, contactability, strategy segment.
 type Segments = (String, String, Option<String>);
 
+/// What planning reads of one chunk of borrowers (those not yet planned for the date).
+struct ChunkInputs {
+    todo: Vec<i64>,
+    cases: HashMap<i64, CaseRecord>,
+    /// What collectors recorded on the case (reason for the delay, temperament).
+    recorded: HashMap<i64, (Option<DelayReason>, Option<Temperament>)>,
+    segments_before: HashMap<i64, Segments>,
+    loans: HashMap<i64, Vec<LoanPosition>>,
+    phones: HashMap<i64, Vec<String>>,
+    zones: HashMap<i64, chrono_tz::Tz>,
+    disputed: std::collections::HashSet<i64>,
+    contacts: HashMap<i64, Vec<u32>>,
+    ledgers: HashMap<i64, Vec<ContactEvent>>,
+    promises: HashMap<i64, (u32, u32)>,
+}
+
 /// Borrowers per transaction.
 const CHUNK: usize = 500;
 
@@ -38,6 +54,15 @@ pub struct PlanOutcome {
     pub permitted: u64,
     pub blocked: u64,
     pub internal: u64,
+}
+
+impl PlanOutcome {
+    fn add(&mut self, other: &PlanOutcome) {
+        self.borrowers += other.borrowers;
+        self.permitted += other.permitted;
+        self.blocked += other.blocked;
+        self.internal += other.internal;
+    }
 }
 
 /// Champion/challenger results of one strategy arm over a period.
@@ -93,18 +118,44 @@ impl Store {
         borrowers.sort_unstable();
         let mut outcome = PlanOutcome::default();
         let policy = SegmentPolicy::default();
-        for chunk in borrowers.chunks(CHUNK) {
-            self.plan_chunk(
-                chunk,
-                date,
-                &date_s,
-                strategy,
-                guard,
-                pre_due_days,
-                &policy,
-                &mut outcome,
-            )
-            .await?;
+        // Each chunk is read on a read connection while the previous one is planned and
+        // written: the chunks are disjoint, so neither sees the other's rows.
+        let chunks: Vec<&[i64]> = borrowers.chunks(CHUNK).collect();
+        let mut next = match chunks.first() {
+            Some(first) => self.read_chunk(first, date, &date_s, guard).await?,
+            None => None,
+        };
+        for idx in 0..chunks.len() {
+            let inputs = next.take();
+            let read_ahead = async {
+                match chunks.get(idx + 1) {
+                    Some(chunk) => self.read_chunk(chunk, date, &date_s, guard).await,
+                    None => Ok(None),
+                }
+            };
+            let plan = async {
+                match inputs {
+                    Some(inputs) => {
+                        let mut chunk_outcome = PlanOutcome::default();
+                        self.plan_chunk(
+                            inputs,
+                            date,
+                            &date_s,
+                            strategy,
+                            guard,
+                            pre_due_days,
+                            &policy,
+                            &mut chunk_outcome,
+                        )
+                        .await
+                        .map(|()| chunk_outcome)
+                    }
+                    None => Ok(PlanOutcome::default()),
+                }
+            };
+            let (planned, read) = tokio::join!(plan, read_ahead);
+            outcome.add(&planned?);
+            next = read?;
         }
         sqlx::query(&dialect(
             self.backend,
@@ -145,19 +196,17 @@ impl Store {
         Ok(flag == Some(0))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn plan_chunk(
+    /// Reads what planning needs of `borrowers` on `date`, leaving out those the date has
+    /// planned already; `None` when that is all of them. On a read connection, so the next
+    /// chunk is read while the previous one is written.
+    async fn read_chunk(
         &self,
         borrowers: &[i64],
         date: NaiveDate,
         date_s: &str,
-        strategy: &Strategy,
         guard: &Guard,
-        pre_due_days: u32,
-        policy: &SegmentPolicy,
-        outcome: &mut PlanOutcome,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+    ) -> Result<Option<ChunkInputs>, StoreError> {
+        let mut tx = self.reader().begin().await?;
         let list = placeholders(borrowers.len());
         // Cases, skipping borrowers this date has planned already.
         let sql = format!(
@@ -202,7 +251,7 @@ impl Store {
             .filter(|b| !planned.contains(b))
             .collect();
         if todo.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let list = placeholders(todo.len());
         let sql = format!(
@@ -238,8 +287,7 @@ impl Store {
                 last_payment: parse_opt_date(row.try_get(12)?)?,
             });
         }
-        let phones = borrower_phones(&mut tx, self.backend, &todo).await?;
-        let zones = borrower_time_zones(&mut tx, self.backend, &todo).await?;
+        let (phones, zones, disputed) = borrower_details(&mut tx, self.backend, &todo).await?;
         let contacts = registered_contacts(&mut tx, self.backend, &todo).await?;
         let default_zone = guard.profile().default_time_zone();
         // One ledger read for the chunk, from early enough for every borrower's own planned
@@ -248,7 +296,51 @@ impl Store {
             guard.history_since(planned_instant(date, default_zone)) - chrono::TimeDelta::days(2);
         let ledgers = contact_ledgers(&mut tx, self.backend, &todo, since).await?;
         let promises = promise_counts(&mut tx, self.backend, &todo).await?;
-        let disputed = disputed_borrowers(&mut tx, self.backend, &todo).await?;
+        tx.commit().await?;
+        Ok(Some(ChunkInputs {
+            todo,
+            cases,
+            recorded,
+            segments_before,
+            loans,
+            phones,
+            zones,
+            disputed,
+            contacts,
+            ledgers,
+            promises,
+        }))
+    }
+
+    /// Plans one chunk from what [`Store::read_chunk`] read and writes the plan.
+    #[allow(clippy::too_many_arguments)]
+    async fn plan_chunk(
+        &self,
+        inputs: ChunkInputs,
+        date: NaiveDate,
+        date_s: &str,
+        strategy: &Strategy,
+        guard: &Guard,
+        pre_due_days: u32,
+        policy: &SegmentPolicy,
+        outcome: &mut PlanOutcome,
+    ) -> Result<(), StoreError> {
+        let ChunkInputs {
+            todo,
+            cases,
+            recorded,
+            segments_before,
+            mut loans,
+            phones,
+            zones,
+            disputed,
+            contacts,
+            ledgers,
+            promises,
+        } = inputs;
+        let default_zone = guard.profile().default_time_zone();
+        let since =
+            guard.history_since(planned_instant(date, default_zone)) - chrono::TimeDelta::days(2);
 
         let mut planned_rows = Vec::new();
         let mut case_rows = Vec::new();
@@ -419,6 +511,7 @@ impl Store {
                 work,
             ));
         }
+        let mut tx = self.pool.begin().await?;
         write_plan(
             &mut tx,
             self.backend,
@@ -605,23 +698,6 @@ fn planned_instant(date: NaiveDate, zone: Option<chrono_tz::Tz>) -> chrono::Date
         .unwrap_or_else(|| chrono::Utc.from_utc_datetime(&local))
 }
 
-/// The borrowers' own time zones (those with one).
-async fn borrower_time_zones(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    backend: crate::Backend,
-    borrowers: &[i64],
-) -> Result<HashMap<i64, chrono_tz::Tz>, StoreError> {
-    let sql = "SELECT id, time_zone FROM borrower WHERE time_zone IS NOT NULL AND id IN ({ids})";
-    let mut out = HashMap::new();
-    for row in rows_for_ids(tx, backend, sql, None, borrowers).await? {
-        let name: String = row.try_get(1)?;
-        let zone = name
-            .parse::<chrono_tz::Tz>()
-            .map_err(|_| StoreError::Corrupt(format!("borrower time zone `{name}`")))?;
-        out.insert(row.try_get(0)?, zone);
-    }
-    Ok(out)
-}
 
 fn case_from_row(row: &sqlx::any::AnyRow) -> Result<CaseRecord, StoreError> {
     let status: String = row.try_get(1)?;
@@ -671,25 +747,42 @@ fn case_event_detail(event: &recoup_core::case::CaseEvent) -> String {
     detail.to_string()
 }
 
-async fn borrower_phones(
+/// What planning reads of each borrower: the phones on file, the borrower's own time zone (if
+/// any) and whether the debt is disputed — one read of the borrower rows.
+type BorrowerDetails = (
+    HashMap<i64, Vec<String>>,
+    HashMap<i64, chrono_tz::Tz>,
+    std::collections::HashSet<i64>,
+);
+
+async fn borrower_details(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: crate::Backend,
     borrowers: &[i64],
-) -> Result<HashMap<i64, Vec<String>>, StoreError> {
-    let sql = "SELECT id, phones FROM borrower WHERE id IN ({ids})";
-    let mut out = HashMap::new();
+) -> Result<BorrowerDetails, StoreError> {
+    let sql = "SELECT id, phones, time_zone, dispute FROM borrower WHERE id IN ({ids})";
+    let (mut phones, mut zones, mut disputed) = BorrowerDetails::default();
     for row in rows_for_ids(tx, backend, sql, None, borrowers).await? {
-        let phones: String = row.try_get(1)?;
-        out.insert(
-            row.try_get(0)?,
-            phones
-                .split(';')
+        let id: i64 = row.try_get(0)?;
+        let list: String = row.try_get(1)?;
+        phones.insert(
+            id,
+            list.split(';')
                 .filter(|p| !p.is_empty())
                 .map(str::to_string)
                 .collect(),
         );
+        if let Some(name) = row.try_get::<Option<String>, _>(2)? {
+            let zone = name
+                .parse::<chrono_tz::Tz>()
+                .map_err(|_| StoreError::Corrupt(format!("borrower time zone `{name}`")))?;
+            zones.insert(id, zone);
+        }
+        if row.try_get::<i64, _>(3)? == 1 {
+            disputed.insert(id);
+        }
     }
-    Ok(out)
+    Ok((phones, zones, disputed))
 }
 
 async fn registered_contacts(
@@ -732,19 +825,6 @@ async fn promise_counts(
     Ok(out)
 }
 
-/// Borrowers who dispute the debt.
-async fn disputed_borrowers(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    backend: crate::Backend,
-    borrowers: &[i64],
-) -> Result<std::collections::HashSet<i64>, StoreError> {
-    let sql = "SELECT id FROM borrower WHERE dispute = 1 AND id IN ({ids})";
-    rows_for_ids(tx, backend, sql, None, borrowers)
-        .await?
-        .iter()
-        .map(|row| Ok(row.try_get(0)?))
-        .collect()
-}
 
 pub(crate) async fn contact_ledgers(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
