@@ -1,5 +1,6 @@
 //! Our own extractors, so that every rejection is an [`AppError`] in our JSON format: `Json`
-//! (content type, size limit, syntax, and the field a body got wrong), `Query`, and `EventId`.
+//! (content type, size limit, syntax, and the field a body got wrong), `Query`, `PathId` and
+//! `EventId`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -261,5 +262,61 @@ mod tests {
         let ids: std::collections::HashSet<String> =
             (0..1000).map(|_| EventId::generate().0).collect();
         assert_eq!(ids.len(), 1000);
+    }
+}
+
+/// A resource id from the path (`/cases/{borrower_id}`, `/approvals/{id}/approve`): a positive
+/// integer, else 400 `invalid_path` naming the parameter. Every route with an id takes it
+/// through this one extractor, so a bad id gets the same answer everywhere; an id that is
+/// well formed but names nothing is the handler's 404. Put it after the session extractor so
+/// that an anonymous request is told 401 first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathId(pub i64);
+
+impl PathId {
+    /// Parses the value of path parameter `name`.
+    pub fn parse(name: &str, text: &str) -> Result<PathId, AppError> {
+        match text.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(PathId(id)),
+            _ => Err(AppError::BadRequest {
+                code: "invalid_path",
+                message: format!("`{text}` is not an id (a positive integer)"),
+                field: Some(name.to_string()),
+            }),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<PathId, AppError> {
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        // The routes carry one id each; it is the last parameter.
+        let Some((name, value)) = params.iter().last() else {
+            return Err(AppError::NotFound);
+        };
+        PathId::parse(name, value)
+    }
+}
+
+#[cfg(test)]
+mod path_id_tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_positive_integers_and_a_bad_one_names_its_parameter() {
+        assert_eq!(PathId::parse("id", "42").ok(), Some(PathId(42)));
+        for bad in ["0", "-1", "x", "", "99999999999999999999", "4.2"] {
+            match PathId::parse("borrower_id", bad) {
+                Err(AppError::BadRequest { code, field, .. }) => {
+                    assert_eq!(code, "invalid_path");
+                    assert_eq!(field.as_deref(), Some("borrower_id"));
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 }

@@ -698,7 +698,6 @@ fn planned_instant(date: NaiveDate, zone: Option<chrono_tz::Tz>) -> chrono::Date
         .unwrap_or_else(|| chrono::Utc.from_utc_datetime(&local))
 }
 
-
 fn case_from_row(row: &sqlx::any::AnyRow) -> Result<CaseRecord, StoreError> {
     let status: String = row.try_get(1)?;
     let stage: String = row.try_get(2)?;
@@ -824,7 +823,6 @@ async fn promise_counts(
     }
     Ok(out)
 }
-
 
 pub(crate) async fn contact_ledgers(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,

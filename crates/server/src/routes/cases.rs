@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use recoup_core::case::{DelayReason, Stage, Temperament};
@@ -27,7 +27,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{perm, AuthUser, Authorized};
 use crate::error::{ApiResult, AppError, ErrorBody};
-use crate::extract::{EventId, Json, Query};
+use crate::extract::{EventId, Json, PathId, Query};
 use crate::mask;
 use crate::state::AppState;
 
@@ -54,18 +54,6 @@ pub(crate) fn access_of(user: &AuthUser) -> Access {
 /// Roles whose scope is the whole book (and who may filter the queue by assignee).
 fn sees_everything(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Manager | Role::Compliance)
-}
-
-/// A case id from the path: a positive integer, else 400 naming `borrower_id`.
-pub(crate) fn case_id(text: &str) -> Result<i64, AppError> {
-    match text.parse::<i64>() {
-        Ok(id) if id > 0 => Ok(id),
-        _ => Err(AppError::BadRequest {
-            code: "invalid_path",
-            message: format!("`{text}` is not a case id (a positive integer)"),
-            field: Some("borrower_id".into()),
-        }),
-    }
 }
 
 /// Refuses text with a NUL character (PostgreSQL cannot store one) as a 422 naming the field.
@@ -667,9 +655,8 @@ fn mask_contact_address(address: &str) -> String {
 pub async fn case_file(
     State(state): State<AppState>,
     user: Authorized<perm::ViewCases>,
-    Path(borrower_id): Path<String>,
+    PathId(borrower_id): PathId,
 ) -> ApiResult<Json<CaseFileView>> {
-    let borrower_id = case_id(&borrower_id)?;
     let file = state
         .store
         .case_file(&access_of(&user.user), borrower_id)
@@ -711,10 +698,9 @@ pub async fn reveal(
     State(state): State<AppState>,
     event_id: EventId,
     user: Authorized<perm::ViewCases>,
-    Path(borrower_id): Path<String>,
+    PathId(borrower_id): PathId,
     Json(body): Json<RevealRequest>,
 ) -> ApiResult<Json<BorrowerView>> {
-    let borrower_id = case_id(&borrower_id)?;
     if !state.config.cases.reveal_roles.contains(&user.user.role()) {
         return Err(AppError::Forbidden {
             role: user.user.role().code(),
@@ -887,10 +873,9 @@ impl TryFrom<LogContactRequest> for NewContact {
 pub async fn log_contact(
     State(state): State<AppState>,
     user: Authorized<perm::WorkCases>,
-    Path(borrower_id): Path<String>,
+    PathId(borrower_id): PathId,
     Json(body): Json<LogContactRequest>,
 ) -> ApiResult<(StatusCode, Json<LoggedContactView>)> {
-    let borrower_id = case_id(&borrower_id)?;
     if let Some(note) = &body.note {
         check_text(&state, "note", note)?;
     }
@@ -944,10 +929,9 @@ pub struct PromiseRequest {
 pub async fn add_promise(
     State(state): State<AppState>,
     user: Authorized<perm::WorkCases>,
-    Path(borrower_id): Path<String>,
+    PathId(borrower_id): PathId,
     Json(body): Json<PromiseRequest>,
 ) -> ApiResult<(StatusCode, Json<PromiseView>)> {
-    let borrower_id = case_id(&borrower_id)?;
     if body.amount_fen <= 0 || body.amount_fen > 1_000_000_000_000 {
         return Err(AppError::invalid(
             "amount_fen",
@@ -1101,10 +1085,9 @@ fn check_text(state: &AppState, field: &str, text: &str) -> Result<Vec<QaFlag>, 
 pub async fn add_note(
     State(state): State<AppState>,
     user: Authorized<perm::WorkCases>,
-    Path(borrower_id): Path<String>,
+    PathId(borrower_id): PathId,
     Json(body): Json<NoteRequest>,
 ) -> ApiResult<(StatusCode, Json<NoteView>)> {
-    let borrower_id = case_id(&borrower_id)?;
     let flags = check_text(&state, "text", &body.text)?;
     let flags = serde_json::to_string(&flags).map_err(anyhow::Error::from)?;
     let note = state
@@ -1258,14 +1241,6 @@ pub async fn reassign(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn case_ids_are_positive_integers() {
-        assert_eq!(case_id("42").ok(), Some(42));
-        for bad in ["0", "-1", "x", "", "99999999999999999999"] {
-            assert!(case_id(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn contact_addresses_are_masked_by_their_kind() {

@@ -9,7 +9,7 @@
 //! gateway or dialer that refuses or does not answer is 502; the contact is stored as failed
 //! and taken out of the ledger (see `recoup_store::outbound`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use recoup_channels::{DeliveryStatus, PlacedCall};
 use recoup_store::{Access, OutboundCase, OutboundKind, OutboundRequest, Reservation, SendOutcome};
@@ -20,10 +20,10 @@ use utoipa_axum::routes;
 
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiResult, AppError, ErrorBody};
-use crate::extract::{EventId, Json, Query};
+use crate::extract::{EventId, Json, PathId, Query};
 use crate::mask;
 use crate::outbound::Outbound;
-use crate::routes::cases::{access_of, case_id};
+use crate::routes::cases::access_of;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -181,10 +181,9 @@ pub async fn send_sms(
     State(state): State<AppState>,
     event_id: EventId,
     user: Authorized<perm::SendSms>,
-    Path(borrower_id): Path<String>,
+    PathId(borrower_id): PathId,
     Json(body): Json<SmsRequest>,
 ) -> ApiResult<(StatusCode, Json<SmsView>)> {
-    let borrower_id = case_id(&borrower_id)?;
     let outbound = outbound(&state)?;
     let Some(gateway) = outbound.sms.as_ref() else {
         return Err(AppError::Unavailable {
@@ -432,10 +431,9 @@ pub async fn place_call(
     State(state): State<AppState>,
     event_id: EventId,
     user: Authorized<perm::PlaceCalls>,
-    Path(borrower_id): Path<String>,
+    PathId(borrower_id): PathId,
     Json(body): Json<CallRequest>,
 ) -> ApiResult<(StatusCode, Json<CallView>)> {
-    let borrower_id = case_id(&borrower_id)?;
     let outbound = outbound(&state)?;
     let Some(dialer) = outbound.dialer.as_ref() else {
         return Err(AppError::Unavailable {

@@ -4,7 +4,7 @@
 //! through the core in one transaction with journal and audit rows; see
 //! `docs/plans-and-waivers.md`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use recoup_core::restructure::{PlanTerms, Waiver};
@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{perm, AuthUser, Authorized};
 use crate::error::{ApiResult, AppError, ErrorBody};
-use crate::extract::{EventId, Json, Query};
+use crate::extract::{EventId, Json, PathId, Query};
 use crate::routes::cases::access_of;
 use crate::state::AppState;
 
@@ -28,14 +28,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_approvals))
         .routes(routes!(approve))
         .routes(routes!(reject))
-}
-
-/// A path id: a positive integer, else 404 (an id that cannot exist names nothing).
-pub(crate) fn path_id(text: &str) -> Result<i64, AppError> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)
 }
 
 fn yuan(field: &str, text: &str) -> Result<Fen, AppError> {
@@ -249,12 +241,12 @@ impl From<ApprovalRequest> for ApprovalView {
 )]
 pub async fn request_plan(
     State(state): State<AppState>,
-    Path(id): Path<String>,
     event_id: EventId,
     user: Authorized<perm::RequestPlans>,
+    PathId(id): PathId,
     Json(body): Json<PlanRequestBody>,
 ) -> ApiResult<(StatusCode, Json<ApprovalView>)> {
-    let case_id = path_id(&id)?;
+    let case_id = id;
     let request = NewRequest::try_from(body)?;
     file(&state, &user.user, case_id, &request, &event_id).await
 }
@@ -277,12 +269,12 @@ pub async fn request_plan(
 )]
 pub async fn request_waiver(
     State(state): State<AppState>,
-    Path(id): Path<String>,
     event_id: EventId,
     user: Authorized<perm::RequestPlans>,
+    PathId(id): PathId,
     Json(body): Json<WaiverRequestBody>,
 ) -> ApiResult<(StatusCode, Json<ApprovalView>)> {
-    let case_id = path_id(&id)?;
+    let case_id = id;
     let request = NewRequest::try_from(body)?;
     file(&state, &user.user, case_id, &request, &event_id).await
 }
@@ -356,12 +348,12 @@ pub async fn list_approvals(
 )]
 pub async fn approve(
     State(state): State<AppState>,
-    Path(id): Path<String>,
     event_id: EventId,
     user: Authorized<perm::ApprovePlans>,
+    PathId(id): PathId,
     Json(body): Json<DecisionBody>,
 ) -> ApiResult<Json<ApprovalView>> {
-    decide(&state, &id, &user.user, true, body, &event_id).await
+    decide(&state, id, &user.user, true, body, &event_id).await
 }
 
 /// Reject a pending request, with a comment; audited as `approval_rejected`.
@@ -383,23 +375,22 @@ pub async fn approve(
 )]
 pub async fn reject(
     State(state): State<AppState>,
-    Path(id): Path<String>,
     event_id: EventId,
     user: Authorized<perm::ApprovePlans>,
+    PathId(id): PathId,
     Json(body): Json<DecisionBody>,
 ) -> ApiResult<Json<ApprovalView>> {
-    decide(&state, &id, &user.user, false, body, &event_id).await
+    decide(&state, id, &user.user, false, body, &event_id).await
 }
 
 async fn decide(
     state: &AppState,
-    id: &str,
+    id: i64,
     user: &AuthUser,
     approve: bool,
     body: DecisionBody,
     event_id: &EventId,
 ) -> ApiResult<Json<ApprovalView>> {
-    let id = path_id(id)?;
     let comment = body.comment.unwrap_or_default();
     let comment = comment.trim();
     if comment.chars().count() > 500 {

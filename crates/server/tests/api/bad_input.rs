@@ -350,3 +350,71 @@ fn random_bodies_never_get_a_5xx() {
         });
     });
 }
+
+/// Every route with an id in its path, as the OpenAPI document lists them, answers a malformed
+/// id the same way: 400 `invalid_path` naming the parameter (after the session and role
+/// checks, so a role that may not use the route still gets its 403).
+#[tokio::test]
+async fn a_malformed_path_id_gets_the_same_answer_on_every_route() {
+    for app in spawn_apps().await {
+        let document: Value = app
+            .client
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let sessions = [
+            app.login("admin").await,
+            app.login("manager").await,
+            app.login("collector1").await,
+        ];
+        let mut checked = 0;
+        for (path, item) in document["paths"].as_object().unwrap() {
+            let Some(start) = path.find('{') else {
+                continue;
+            };
+            let name = &path[start + 1..path.find('}').unwrap()];
+            if name != "id" && !name.ends_with("_id") {
+                continue; // usernames and the like are not numeric ids
+            }
+            let concrete = path.replace(&format!("{{{name}}}"), "x");
+            for (method, _) in item.as_object().unwrap() {
+                let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let body = (method != Method::GET).then(|| json!({}));
+                let mut told_bad = false;
+                for session in &sessions {
+                    let response = app
+                        .call(method.clone(), &concrete, Some(session), body.clone())
+                        .await;
+                    let (status, answer) = status_and_json(response).await;
+                    match status {
+                        StatusCode::BAD_REQUEST => {
+                            assert_eq!(
+                                answer["error"], "invalid_path",
+                                "{method} {concrete}: {answer}"
+                            );
+                            assert_eq!(answer["field"], name, "{method} {concrete}: {answer}");
+                            told_bad = true;
+                        }
+                        StatusCode::FORBIDDEN => {}
+                        other => panic!("{}: {method} {concrete}: {other} {answer}", app.backend),
+                    }
+                }
+                assert!(
+                    told_bad,
+                    "{}: no role was told the id is malformed: {method} {concrete}",
+                    app.backend
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked >= 9,
+            "{}: only {checked} routes with an id",
+            app.backend
+        );
+    }
+}

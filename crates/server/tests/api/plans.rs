@@ -441,7 +441,11 @@ async fn bad_plan_and_waiver_bodies_name_the_field() {
         }
         let (status, body) =
             post(&app, "manager", "/api/v1/approvals/abc/approve", json!({})).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        assert_eq!(
+            (status, body["error"].clone(), body["field"].clone()),
+            (StatusCode::BAD_REQUEST, json!("invalid_path"), json!("id")),
+            "{body}"
+        );
         let session = app.login("manager").await;
         let (status, body) =
             status_and_json(app.get("/api/v1/approvals?limit=0", &session).await).await;
