@@ -183,7 +183,11 @@ async fn bench_eod(
     );
     if let (Some(file), Some(copy)) = (sqlite_file(url), &before) {
         let reference = super::bench_reference::run(copy, &file, bench_date, chunk_size).await?;
-        let _ = std::fs::remove_file(copy);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = copy.clone().into_os_string();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
         let ref_secs = reference.elapsed.as_secs_f64();
         println!(
             "reference: the same reads and {} row writes for {} loans with plain prepared statements: {ref_secs:.1} s; recoup's EOD is {:.2}x the reference",

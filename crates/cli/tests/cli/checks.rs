@@ -243,5 +243,11 @@ fn bench_eod_times_recoup_against_a_bare_reference_that_writes_the_same_rows() {
     assert!(said.contains("reference: the same reads and"), "{said}");
     assert!(said.contains("x the reference"), "{said}");
     assert!(said.contains("plan: "), "{said}");
-    assert!(!dir.path().join("recoup-bench.before.db").exists());
+    for leftover in [
+        "recoup-bench.before.db",
+        "recoup-bench.before.db-wal",
+        "recoup-bench.before.db-shm",
+    ] {
+        assert!(!dir.path().join(leftover).exists(), "{leftover}");
+    }
 }
