@@ -75,7 +75,16 @@ fn build_web(web: &Path) -> Result<(), BuildError> {
         // other platforms' optional packages (rollup's) and then its own `npm ci` refuses that
         // lock as out of sync. `install` with an in-sync lock installs exactly the locked
         // versions and leaves the lock unchanged.
+        let before = std::fs::read(&lock).ok();
+        let stamp = modified(&lock);
         npm(web, &["install", "--no-audit", "--no-fund"])?;
+        // npm rewrites the lock even when nothing in it changed; its new mtime would make
+        // cargo rerun this script (and rebuild the server and the CLI) on the next build.
+        if let (Some(before), Some(stamp)) = (before, stamp) {
+            if std::fs::read(&lock).ok().as_deref() == Some(before.as_slice()) {
+                keep_modified(&lock, stamp)?;
+            }
+        }
     }
     let newest_input = INPUTS
         .iter()
@@ -115,6 +124,20 @@ fn npm(web: &Path, args: &[&str]) -> Result<(), BuildError> {
     // Vite's chunk table (sizes per chunk) and our bundle report, visible with `cargo build -vv`.
     eprintln!("{}", String::from_utf8_lossy(&output.stdout));
     Ok(())
+}
+
+/// Sets `path`'s modification time back to `stamp`.
+fn keep_modified(path: &Path, stamp: SystemTime) -> Result<(), BuildError> {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_modified(stamp))
+        .map_err(|error| {
+            BuildError(format!(
+                "cannot restore the time of {}: {error}",
+                path.display()
+            ))
+        })
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
