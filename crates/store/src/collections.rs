@@ -419,64 +419,23 @@ impl Store {
                     },
                     ..BorrowerStanding::default()
                 };
+                let address = phones
+                    .get(&borrower_id)
+                    .and_then(|p| p.first().cloned())
+                    .unwrap_or_default();
+                let history = History {
+                    events: ledger,
+                    complete_since: Some(since),
+                };
                 for treatment in &treatments {
-                    let (decision, rule, reason, valid_until) = if treatment.channel.is_contact() {
-                        let request = ContactRequest {
-                            borrower_id,
-                            loan_id: None,
-                            channel: treatment.channel,
-                            party: Party::Borrower,
-                            address: phones
-                                .get(&borrower_id)
-                                .and_then(|p| p.first().cloned())
-                                .unwrap_or_default(),
-                            at,
-                            template: TemplateClass::Normal,
-                            collectors: if treatment.channel == Channel::FieldVisit {
-                                vec!["field-team-1".into(), "field-team-2".into()]
-                            } else {
-                                Vec::new()
-                            },
-                        };
-                        match guard.check(
-                            &request,
-                            &standing,
-                            History {
-                                events: ledger,
-                                complete_since: Some(since),
-                            },
-                        ) {
-                            Decision::Permitted(permit) => {
-                                outcome.permitted += 1;
-                                (
-                                    "permitted",
-                                    None,
-                                    None,
-                                    Some(permit.valid_until().to_rfc3339()),
-                                )
-                            }
-                            Decision::Blocked(block) => {
-                                outcome.blocked += 1;
-                                (
-                                    "blocked",
-                                    Some(block.rule.to_string()),
-                                    Some(block.reason),
-                                    None,
-                                )
-                            }
-                        }
-                    } else {
-                        outcome.internal += 1;
-                        ("internal", None, None, None)
-                    };
-                    planned_rows.push((
+                    let contact = Contact {
                         borrower_id,
-                        treatment.clone(),
-                        decision,
-                        rule,
-                        reason,
-                        valid_until,
-                    ));
+                        address: &address,
+                        at,
+                        standing: &standing,
+                        history,
+                    };
+                    planned_rows.push(decide_treatment(guard, treatment, &contact, outcome));
                 }
             }
             let now = (
@@ -894,6 +853,73 @@ type TreatmentRow = (
     Option<String>,
     Option<String>,
 );
+
+/// A borrower's contact as the guard sees it at the planned instant.
+struct Contact<'a> {
+    borrower_id: i64,
+    address: &'a str,
+    at: chrono::DateTime<chrono::Utc>,
+    standing: &'a BorrowerStanding,
+    history: History<'a>,
+}
+
+/// A planned treatment with its decision: contacts go to the compliance guard (permitted with
+/// the permit's validity, or blocked with the rule and reason); referrals, placements and
+/// vehicle checks are internal.
+fn decide_treatment(
+    guard: &Guard,
+    treatment: &recoup_strategy::PlannedTreatment,
+    contact: &Contact<'_>,
+    outcome: &mut PlanOutcome,
+) -> TreatmentRow {
+    let (decision, rule, reason, valid_until) = if treatment.channel.is_contact() {
+        let request = ContactRequest {
+            borrower_id: contact.borrower_id,
+            loan_id: None,
+            channel: treatment.channel,
+            party: Party::Borrower,
+            address: contact.address.to_string(),
+            at: contact.at,
+            template: TemplateClass::Normal,
+            collectors: if treatment.channel == Channel::FieldVisit {
+                vec!["field-team-1".into(), "field-team-2".into()]
+            } else {
+                Vec::new()
+            },
+        };
+        match guard.check(&request, contact.standing, contact.history) {
+            Decision::Permitted(permit) => {
+                outcome.permitted += 1;
+                (
+                    "permitted",
+                    None,
+                    None,
+                    Some(permit.valid_until().to_rfc3339()),
+                )
+            }
+            Decision::Blocked(block) => {
+                outcome.blocked += 1;
+                (
+                    "blocked",
+                    Some(block.rule.to_string()),
+                    Some(block.reason),
+                    None,
+                )
+            }
+        }
+    } else {
+        outcome.internal += 1;
+        ("internal", None, None, None)
+    };
+    (
+        contact.borrower_id,
+        treatment.clone(),
+        decision,
+        rule,
+        reason,
+        valid_until,
+    )
+}
 
 async fn write_plan(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
