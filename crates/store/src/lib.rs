@@ -30,6 +30,7 @@ mod outbox;
 mod plans;
 mod reports;
 mod rows;
+mod settlement;
 mod sql;
 mod users;
 
@@ -64,6 +65,7 @@ pub use outbound::{
 pub use outbox::{Dispatch, PlannedSms};
 pub use plans::{ApprovalRequest, NewRequest, OnBroken, PlanReview, PlanSettings, RequestKind};
 pub use reports::{LoanOverview, PortfolioDay};
+pub use settlement::{PostedSettlement, Posting};
 pub use users::{
     DemoUser, Gauges, LoginOutcome, NewSession, NewUser, SessionUser, User, UserChange,
     UserChanged, DEMO_PASSWORD, DEMO_USERS,
