@@ -13,4 +13,5 @@ mod oversight;
 mod plans;
 mod reports;
 mod session;
+mod settlement;
 mod users;
