@@ -248,11 +248,20 @@ impl Store {
 
         let date_s = date_text(posting.date);
         let at = instant_text(now);
-        let payment_id: i64 = sqlx::query(&dialect(
+        // Payment ids are assigned as the bank-file import assigns them (the PostgreSQL column
+        // has no identity): the next after the largest, inside this transaction.
+        let payment_id: i64 = sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM payment",
+        )
+        .fetch_one(&mut *tx)
+        .await?
+            + 1;
+        sqlx::query(&dialect(
             self.backend,
-            "INSERT INTO payment (idempotency_key, loan_id, channel, value_date, amount, posted_at, allocated_on) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO payment (id, idempotency_key, loan_id, channel, value_date, amount, posted_at, allocated_on) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         ))
+        .bind(payment_id)
         .bind(reference)
         .bind(loan.id)
         .bind(kind)
@@ -260,9 +269,8 @@ impl Store {
         .bind(posting.amount.get())
         .bind(at.as_str())
         .bind(date_s.as_str())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
+        .execute(&mut *tx)
+        .await?;
         write_allocations(
             &mut tx,
             self.backend,
