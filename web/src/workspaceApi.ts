@@ -320,6 +320,20 @@ export function queuePath(params: QueueParams): string {
   return `/queue?${queryString(params)}`;
 }
 
+/** `GET /loans/{loan_no}/settlement-quote`: amounts are yuan text with two decimals. */
+export interface SettlementQuote {
+  loan_no: string;
+  as_of: string;
+  principal: string;
+  overdue_interest: string;
+  accrued_interest: string;
+  penalty: string;
+  fees: string;
+  settlement_fee: string;
+  credit: string;
+  total: string;
+}
+
 export const workspace = {
   queue: (params: QueueParams, signal?: AbortSignal) => get<QueuePage>(queuePath(params), signal),
   caseFile: (id: number, signal?: AbortSignal) => get<CaseFile>(`/cases/${id}`, signal),
@@ -344,6 +358,13 @@ export const workspace = {
     request<SentSms>("POST", `/cases/${id}/sms`, { template, phone_index }),
   call: (id: number, phone_index: number) =>
     request<PlacedCall>("POST", `/cases/${id}/calls`, { phone_index }),
+  settlementQuote: (loanNo: string, date: string, signal?: AbortSignal) =>
+    request<SettlementQuote>(
+      "GET",
+      `/loans/${enc(loanNo)}/settlement-quote?date=${enc(date)}`,
+      undefined,
+      signal,
+    ),
 };
 
 /** "1,234.5" or "1234.56" yuan → fen, exactly (no floating point); null when not an amount. */

@@ -97,6 +97,56 @@ pub enum Command {
     /// The hash-chained audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Early settlement (提前结清) and partial prepayment (提前部分还款) of a loan.
+    #[command(subcommand)]
+    Loan(LoanCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LoanCommand {
+    /// What settling the loan early costs on a date, by component.
+    Quote {
+        /// The loan number.
+        #[arg(long)]
+        loan: String,
+        /// The date the borrower would pay (default: today).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Post a payment that settles the loan early (at least the quote); the loan is paid off.
+    Settle(PostingArgs),
+    /// Post a partial prepayment; the schedule from the current period on is rebuilt.
+    Prepay {
+        #[command(flatten)]
+        posting: PostingArgs,
+        /// reduce-installment (keep the maturity) or shorten-term (keep the installment).
+        #[arg(long, value_enum)]
+        mode: PrepayMode,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PostingArgs {
+    /// The loan number.
+    #[arg(long)]
+    pub loan: String,
+    /// The amount received, yuan (at most two decimals).
+    #[arg(long)]
+    pub amount: String,
+    /// The bank's transaction reference (流水号); posting it again posts nothing.
+    #[arg(long)]
+    pub reference: String,
+    /// The value date: the next business date to close (default: today).
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PrepayMode {
+    ReduceInstallment,
+    ShortenTerm,
 }
 
 #[derive(Debug, Args)]

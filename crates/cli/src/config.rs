@@ -8,7 +8,10 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use recoup_core::delinquency::{BucketScheme, PenaltyPolicy};
+use recoup_core::loan::Product;
+use recoup_core::schedule::FirstPeriodInterest;
 use recoup_core::servicing::{AllocationMode, Component, LedgerPolicy, Waterfall};
+use recoup_core::settlement::{EarlySettlementFee, ProductRules, SettlementInterestRule};
 use recoup_core::Fen;
 use serde::Deserialize;
 
@@ -23,6 +26,8 @@ pub struct Settings {
     pub assignment: recoup_store::AssignmentPolicy,
     /// `[sms]` and `[dialer]`: how SMS and click-to-call leave recoup.
     pub outbound: OutboundSettings,
+    /// `[products.<product>]`: early settlement, prepayment and first-period interest.
+    pub products: ProductRules,
 }
 
 /// The `[sms]` and `[dialer]` tables, checked. Secrets print as `***` in `Debug`.
@@ -128,6 +133,23 @@ struct RawSettings {
     cases: Option<RawCases>,
     sms: Option<RawSms>,
     dialer: Option<RawDialer>,
+    /// Product code → its early-repayment settings.
+    products: Option<std::collections::BTreeMap<String, RawProduct>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawProduct {
+    /// `pro_rata_days` or `full_period`.
+    settlement_interest: Option<String>,
+    /// Percent of the principal settled or prepaid, e.g. "2" or "1.5".
+    early_settlement_fee_rate: Option<String>,
+    /// Months of contract interest on the principal settled or prepaid.
+    early_settlement_fee_months: Option<u32>,
+    fee_within_months: Option<u32>,
+    lock_in_months: Option<u32>,
+    /// `full_month` or `actual_days`.
+    first_period_interest: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -381,6 +403,9 @@ impl Settings {
         server.config.cases = parse_cases(raw.cases.unwrap_or_default(), timezone)?;
         let assignment = parse_assignment(raw.assignment.unwrap_or_default())?;
         let outbound = parse_outbound(raw.sms.unwrap_or_default(), raw.dialer.unwrap_or_default())?;
+        let products = parse_products(raw.products.unwrap_or_default(), policy.penalty.day_count)?;
+        server.config.ledger = policy.clone();
+        server.config.products = products;
         Ok(Settings {
             timezone,
             policy,
@@ -388,6 +413,7 @@ impl Settings {
             server,
             assignment,
             outbound,
+            products,
         })
     }
 
@@ -663,6 +689,69 @@ fn parse_outbound(sms: RawSms, dialer: RawDialer) -> anyhow::Result<OutboundSett
 }
 
 /// "1.5" → 15000 basis points of the contract rate.
+/// `[products.<product>]`: each product's early-repayment settings; products not listed keep
+/// the defaults (pro rata interest, no fee, no lock-in, a full month's first-period interest).
+fn parse_products(
+    raw: std::collections::BTreeMap<String, RawProduct>,
+    day_count: u32,
+) -> anyhow::Result<ProductRules> {
+    let mut rules = ProductRules::default();
+    for (code, product) in raw {
+        let key = format!("products.{code}");
+        let kind: Product = code.parse().map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
+        let rule = rules.of_mut(kind);
+        rule.interest_rule = match product.settlement_interest.as_deref() {
+            None | Some("pro_rata_days") => SettlementInterestRule::ProRataDays,
+            Some("full_period") => SettlementInterestRule::FullPeriod,
+            Some(other) => {
+                bail!("{key}.settlement_interest: `{other}` is not pro_rata_days or full_period")
+            }
+        };
+        rule.fee = match (
+            product.early_settlement_fee_rate,
+            product.early_settlement_fee_months,
+        ) {
+            (Some(_), Some(_)) => bail!(
+                "{key}: give early_settlement_fee_rate or early_settlement_fee_months, not both"
+            ),
+            (Some(text), None) => {
+                // A percentage with at most two decimals is a whole number of basis points.
+                let bp = Fen::parse_yuan(&text)
+                    .ok()
+                    .and_then(|hundredths| u32::try_from(hundredths.get()).ok())
+                    .filter(|bp| *bp <= 2_000)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "{key}.early_settlement_fee_rate: `{text}` is not a percentage from 0 to 20 with at most 2 decimals"
+                        )
+                    })?;
+                EarlySettlementFee::Rate { bp }
+            }
+            (None, Some(months)) if months <= 12 => EarlySettlementFee::MonthsInterest { months },
+            (None, Some(months)) => {
+                bail!("{key}.early_settlement_fee_months: at most 12, got {months}")
+            }
+            (None, None) => EarlySettlementFee::None,
+        };
+        rule.fee_within_months = product.fee_within_months;
+        rule.lock_in_months = product.lock_in_months.unwrap_or(0);
+        if rule.lock_in_months > recoup_core::loan::MAX_TERM_MONTHS {
+            bail!(
+                "{key}.lock_in_months: at most {}",
+                recoup_core::loan::MAX_TERM_MONTHS
+            );
+        }
+        rule.first_period = match product.first_period_interest.as_deref() {
+            None | Some("full_month") => FirstPeriodInterest::FullMonth,
+            Some("actual_days") => FirstPeriodInterest::ActualDays { day_count },
+            Some(other) => {
+                bail!("{key}.first_period_interest: `{other}` is not full_month or actual_days")
+            }
+        };
+    }
+    Ok(rules)
+}
+
 fn parse_multiple_bp(text: &str) -> anyhow::Result<u32> {
     let fen = Fen::parse_yuan(text).map_err(|_| {
         anyhow::anyhow!(
@@ -783,6 +872,45 @@ timeout_seconds = 3
     }
 
     #[test]
+    fn product_settings_are_read_and_default_to_the_contract() {
+        let settings = Settings::parse(
+            r#"
+[ledger]
+day_count = 365
+
+[products.used_car]
+settlement_interest = "full_period"
+early_settlement_fee_rate = "1.5"
+fee_within_months = 12
+lock_in_months = 3
+first_period_interest = "actual_days"
+
+[products.car_mortgage]
+early_settlement_fee_months = 2
+"#,
+        )
+        .unwrap();
+        let used = settings.products.of(Product::UsedCar);
+        assert_eq!(used.interest_rule, SettlementInterestRule::FullPeriod);
+        assert_eq!(used.fee, EarlySettlementFee::Rate { bp: 150 });
+        assert_eq!(used.fee_within_months, Some(12));
+        assert_eq!(used.lock_in_months, 3);
+        assert_eq!(
+            used.first_period,
+            FirstPeriodInterest::ActualDays { day_count: 365 }
+        );
+        assert_eq!(
+            settings.products.of(Product::CarMortgage).fee,
+            EarlySettlementFee::MonthsInterest { months: 2 }
+        );
+        assert_eq!(
+            *settings.products.of(Product::NewCar),
+            recoup_core::settlement::ProductSettlement::default()
+        );
+        assert_eq!(settings.server.config.products, settings.products);
+    }
+
+    #[test]
     fn every_ledger_setting_is_read() {
         let settings = Settings::parse(
             r#"
@@ -889,6 +1017,23 @@ buckets = [{ label = "current", from_dpd = 0 }, { label = "30+", from_dpd = 30 }
             ("[approvals]\nboss = \"1\"\n", "approvals.boss"),
             ("[approvals]\nmanager = \"lots\"\n", "approvals.manager"),
             ("[plans]\non_broken = \"forget\"\n", "plans.on_broken"),
+            ("[products.truck]\n", "products.truck"),
+            (
+                "[products.new_car]\nsettlement_interest = \"weekly\"\n",
+                "products.new_car.settlement_interest",
+            ),
+            (
+                "[products.new_car]\nearly_settlement_fee_rate = \"25\"\n",
+                "products.new_car.early_settlement_fee_rate",
+            ),
+            (
+                "[products.new_car]\nearly_settlement_fee_rate = \"1\"\nearly_settlement_fee_months = 1\n",
+                "not both",
+            ),
+            (
+                "[products.used_car]\nfirst_period_interest = \"half\"\n",
+                "products.used_car.first_period_interest",
+            ),
         ];
         for (text, expected) in cases {
             let message = format!("{:#}", Settings::parse(text).unwrap_err());

@@ -77,6 +77,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 commands::user::run(&cli.database_url, &settings, &command).await
             }
             Command::Audit(command) => commands::audit::run(&cli.database_url, &command).await,
+            Command::Loan(command) => {
+                commands::loan::run(&cli.database_url, &settings, &command).await
+            }
         }
     })
 }

@@ -22,6 +22,7 @@ pub mod role;
 pub mod schedule;
 pub mod segment;
 pub mod servicing;
+pub mod settlement;
 pub mod work;
 
 pub use money::Fen;

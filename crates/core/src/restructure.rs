@@ -450,7 +450,9 @@ fn check_months(months: u32) -> Result<(), PlanError> {
     }
 }
 
-fn check_rows(state: &LoanState, rows: &[InstallmentState]) -> Result<(), PlanError> {
+/// Checks that `rows` are the loan's installments: periods contiguous from 1, carrying exactly
+/// the principal outstanding.
+pub(crate) fn check_rows(state: &LoanState, rows: &[InstallmentState]) -> Result<(), PlanError> {
     let contiguous = rows
         .iter()
         .enumerate()

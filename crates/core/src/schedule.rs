@@ -10,7 +10,11 @@
 //! - in every method the last period repays whatever balance is left, so principal sums to the
 //!   loan exactly and the last payment absorbs the rounding remainder;
 //! - due dates fall on the repayment day of each month after disbursement, clamped to the last
-//!   day of short months.
+//!   day of short months;
+//! - broken first period (首期不足月/超月), only with [`FirstPeriodInterest::ActualDays`]: the
+//!   first period's interest is `principal × annual rate × days / day count` for the actual
+//!   days from disbursement to the first due date, rounded half up; its principal, and every
+//!   later period, are as with a full month.
 
 use chrono::NaiveDate;
 
@@ -37,6 +41,19 @@ impl ScheduledInstallment {
     }
 }
 
+/// How the first period's interest is counted when the first due date is not one month after
+/// disbursement (首期不足月 when sooner, 超月 when later). A per-product setting
+/// (`[products.*] first_period_interest` in recoup.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FirstPeriodInterest {
+    /// A full month's interest whatever the number of days (the contract schedule as before).
+    #[default]
+    FullMonth,
+    /// Interest for the actual days from disbursement to the first due date, on a year of
+    /// `day_count` days (360 or 365).
+    ActualDays { day_count: u32 },
+}
+
 /// Fixed-point scale for the level-payment factor: 10¹⁵ keeps (1 + r)ⁿ for r ≤ 3 % a month and
 /// n ≤ 120 far inside i128 while erring by less than 10⁻⁵ fen on a ten-billion-yuan loan.
 const FACTOR_SCALE: i128 = 1_000_000_000_000_000;
@@ -46,6 +63,39 @@ pub fn build_schedule(terms: &LoanTerms) -> Vec<ScheduledInstallment> {
     let mut out = Vec::with_capacity(terms.term_months() as usize);
     build_schedule_into(terms, &mut out);
     out
+}
+
+/// The contracted schedule with the first period's interest counted by `first_period`.
+pub fn build_schedule_with(
+    terms: &LoanTerms,
+    first_period: FirstPeriodInterest,
+) -> Vec<ScheduledInstallment> {
+    let mut out = build_schedule(terms);
+    if let (FirstPeriodInterest::ActualDays { day_count }, Some(first)) =
+        (first_period, out.first_mut())
+    {
+        let days = (first.due_date - terms.disbursement_date())
+            .num_days()
+            .max(0);
+        first.interest = Fen::new(interest_for_days(
+            terms.principal().get(),
+            terms.annual_rate().units(),
+            days,
+            day_count,
+        ));
+    }
+    out
+}
+
+/// Interest on `balance` fen for `days` days on a year of `day_count` days, rounded half up.
+pub(crate) fn interest_for_days(balance: i64, rate_units: i64, days: i64, day_count: u32) -> i64 {
+    if day_count == 0 {
+        return 0;
+    }
+    div_round_half_up(
+        i128::from(balance) * i128::from(rate_units) * i128::from(days),
+        i128::from(day_count) * i128::from(RATE_SCALE),
+    ) as i64
 }
 
 /// As [`build_schedule`], reusing `out`'s allocation (cleared first); the hot path for
@@ -180,6 +230,38 @@ mod tests {
         let schedule = build_schedule(&terms(1_000, "0", 3, RepaymentMethod::EqualInstallment));
         let principals: Vec<i64> = schedule.iter().map(|r| r.principal.get()).collect();
         assert_eq!(principals, vec![33_333, 33_333, 33_334]);
+    }
+
+    #[test]
+    fn a_broken_first_period_is_charged_by_actual_days() {
+        // 100,000 yuan at 6 %, disbursed 2026-01-10, repaying on the 25th: the first due date is
+        // 2026-02-25, 46 days later (超月): 100,000 × 6 % × 46 / 360 = 766.666… → 766.67 instead
+        // of a month's 500.00. Repaying on the 5th instead gives 2026-02-05, 26 days (不足月):
+        // 100,000 × 6 % × 26 / 360 = 433.33.
+        let terms_on = |day: u32| {
+            LoanTerms::new(
+                Fen::from_yuan(100_000),
+                AnnualRate::parse_percent("6").unwrap(),
+                12,
+                RepaymentMethod::EqualInstallment,
+                NaiveDate::from_ymd_opt(2026, 1, 10).unwrap(),
+                day,
+            )
+            .unwrap()
+        };
+        let actual = FirstPeriodInterest::ActualDays { day_count: 360 };
+        let long = build_schedule_with(&terms_on(25), actual);
+        let month = build_schedule(&terms_on(25));
+        assert_eq!(long[0].interest, Fen::new(76_667));
+        assert_eq!(month[0].interest, Fen::new(50_000));
+        assert_eq!(long[0].principal, month[0].principal);
+        assert_eq!(long[1..], month[1..]);
+        let short = build_schedule_with(&terms_on(5), actual);
+        assert_eq!(short[0].interest, Fen::new(43_333));
+        assert_eq!(
+            build_schedule_with(&terms_on(5), FirstPeriodInterest::FullMonth),
+            build_schedule(&terms_on(5))
+        );
     }
 
     proptest! {

@@ -26,6 +26,7 @@ use crate::error::ErrorBody;
         (name = "audit", description = "The hash-chained audit trail (administrators, compliance)"),
         (name = "reports", description = "Portfolio, roll rates, strategy and compliance reports (administrators, managers, compliance)"),
         (name = "cases", description = "The work queue, case files, contacts, promises, notes, reveal and reassignment"),
+        (name = "loans", description = "Early settlement quotes, settlements and partial prepayments"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use recoup_core::auth::AuthPolicy;
 use recoup_core::delinquency::BucketScheme;
 use recoup_core::role::{Permission, Role};
+use recoup_core::servicing::LedgerPolicy;
+use recoup_core::settlement::ProductRules;
 use recoup_store::{AssignmentPolicy, PlanSettings, Store};
 use recoup_strategy::StrategyOutline;
 
@@ -35,6 +37,10 @@ pub struct ServerConfig {
     pub oversight: OversightSettings,
     /// Header-read and idle timeouts and the cap on open connections.
     pub connections: crate::ConnectionLimits,
+    /// The ledger policy (`[ledger]`): settlement quotes step a loan forward with it.
+    pub ledger: LedgerPolicy,
+    /// Early settlement, prepayment and first-period settings per product (`[products.*]`).
+    pub products: ProductRules,
 }
 
 /// The configuration the oversight pages show: the active strategy, the `[assignment]` rules
@@ -102,6 +108,8 @@ impl Default for ServerConfig {
             cases: CaseSettings::default(),
             oversight: OversightSettings::default(),
             connections: crate::ConnectionLimits::default(),
+            ledger: LedgerPolicy::default(),
+            products: ProductRules::default(),
         }
     }
 }

@@ -54,6 +54,10 @@ pub enum AuditAction {
     CasesReassigned,
     /// Someone saw a case's unmasked personal data; the detail holds the reason given.
     PiiRevealed,
+    /// An early settlement (提前结清) was posted and closed the loan; the subject is `loan:NO`.
+    SettlementPosted,
+    /// A partial prepayment (提前部分还款) was posted and the schedule rebuilt.
+    PrepaymentPosted,
 }
 
 impl AuditAction {
@@ -73,6 +77,8 @@ impl AuditAction {
             AuditAction::CallPlaced => "call_placed",
             AuditAction::CasesReassigned => "cases_reassigned",
             AuditAction::PiiRevealed => "pii_revealed",
+            AuditAction::SettlementPosted => "settlement_posted",
+            AuditAction::PrepaymentPosted => "prepayment_posted",
         }
     }
 }

@@ -8,8 +8,9 @@ use std::collections::{HashMap, HashSet};
 
 use recoup_core::book::BookedLoan;
 use recoup_core::delinquency::BucketScheme;
-use recoup_core::schedule::build_schedule;
+use recoup_core::schedule::{build_schedule_with, FirstPeriodInterest};
 use recoup_core::servicing::{InstallmentState, LoanState};
+use recoup_core::settlement::ProductRules;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
@@ -35,7 +36,12 @@ pub struct SnapshotLoan {
 impl SnapshotLoan {
     /// The loan as it stands on the day it is booked.
     pub fn fresh(booked: BookedLoan) -> SnapshotLoan {
-        let schedule = build_schedule(&booked.terms);
+        SnapshotLoan::fresh_with(booked, FirstPeriodInterest::FullMonth)
+    }
+
+    /// As [`SnapshotLoan::fresh`], the first period's interest counted by `first_period`.
+    pub fn fresh_with(booked: BookedLoan, first_period: FirstPeriodInterest) -> SnapshotLoan {
+        let schedule = build_schedule_with(&booked.terms, first_period);
         let state = LoanState::booked(booked.terms.annual_rate(), &schedule);
         let installments = schedule
             .iter()
@@ -61,10 +67,24 @@ pub struct BookOutcome {
 const IN_BATCH: usize = 500;
 
 impl Store {
-    /// Books `loans` in one transaction: all of them or, on any conflict, none.
+    /// Books `loans` in one transaction: all of them or, on any conflict, none. Schedules are
+    /// the contract's with a full month's first-period interest.
     pub async fn book_loans(
         &self,
         loans: &[BookedLoan],
+        buckets: &BucketScheme,
+        recorded_at: &str,
+    ) -> Result<BookOutcome, StoreError> {
+        self.book_loans_for(loans, &ProductRules::default(), buckets, recorded_at)
+            .await
+    }
+
+    /// As [`Store::book_loans`], each loan's first period counted by its product's
+    /// `first_period` setting (首期不足月/超月).
+    pub async fn book_loans_for(
+        &self,
+        loans: &[BookedLoan],
+        products: &ProductRules,
         buckets: &BucketScheme,
         recorded_at: &str,
     ) -> Result<BookOutcome, StoreError> {
@@ -93,7 +113,10 @@ impl Store {
                         ),
                     })
                 }
-                None => fresh.push(SnapshotLoan::fresh(loan.clone())),
+                None => fresh.push(SnapshotLoan::fresh_with(
+                    loan.clone(),
+                    products.of(loan.product).first_period,
+                )),
             }
         }
         insert_loans(&mut tx, self.backend, &fresh, buckets, recorded_at).await?;

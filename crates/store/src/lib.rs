@@ -30,6 +30,7 @@ mod outbox;
 mod plans;
 mod reports;
 mod rows;
+mod settlement;
 mod sql;
 mod users;
 
@@ -65,6 +66,7 @@ pub use outbox::{Dispatch, PlannedSms};
 pub use plans::{ApprovalRequest, NewRequest, OnBroken, PlanReview, PlanSettings, RequestKind};
 pub use reports::{LoanOverview, PortfolioDay};
 pub use rows::LOAN_STATE_WRITE_COLUMNS;
+pub use settlement::{PostedSettlement, Posting};
 pub use users::{
     DemoUser, Gauges, LoginOutcome, NewSession, NewUser, SessionUser, User, UserChange,
     UserChanged, DEMO_PASSWORD, DEMO_USERS,

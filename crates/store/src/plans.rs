@@ -176,7 +176,7 @@ fn terms_of(request: &ApprovalRequest) -> Result<RequestKind, StoreError> {
 }
 
 /// A loan's state and every installment row, read inside `tx` (locked on PostgreSQL).
-async fn load_loan(
+pub(crate) async fn load_loan(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     loan_id: i64,
@@ -217,7 +217,7 @@ async fn load_loan(
     Ok((state, repayment_day.clamp(1, 31) as u32, rows))
 }
 
-async fn write_state(
+pub(crate) async fn write_state(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     loan_id: i64,
@@ -245,7 +245,7 @@ async fn write_state(
 }
 
 /// Replaces the loan's rows from `first_period` on with `rows`.
-async fn replace_rows(
+pub(crate) async fn replace_rows(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     loan_id: i64,

@@ -38,6 +38,7 @@ import {
   SmsDialog,
   WaiverDialog,
 } from "../workspace/CaseActions";
+import { SettlementQuotePanel } from "../workspace/SettlementQuote";
 import { CaseTimeline } from "../workspace/Timeline";
 import { errorText, label } from "../workspace/labels";
 import { current, useLoad } from "../workspace/useLoad";
@@ -538,6 +539,15 @@ function LoanPanel({ loan }: { loan: Loan }) {
                 />
               ),
           },
+          ...(loan.status === "active"
+            ? [
+                {
+                  key: "settlement",
+                  label: t("case.loan.settlement"),
+                  children: <SettlementQuotePanel loanNo={loan.loan_no} />,
+                },
+              ]
+            : []),
           {
             key: "vehicle",
             label: t("case.loan.vehicle"),

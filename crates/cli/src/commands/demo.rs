@@ -186,7 +186,12 @@ async fn build(
         let phase = Instant::now();
         if let Some(loans) = by_day.remove(&date) {
             store
-                .book_loans(&loans, &settings.policy.buckets, &recorded_at)
+                .book_loans_for(
+                    &loans,
+                    &settings.products,
+                    &settings.policy.buckets,
+                    &recorded_at,
+                )
                 .await?;
         }
         spent[0] += phase.elapsed();

@@ -55,7 +55,12 @@ async fn import_loans(
     };
     let store = open_store(database_url).await?;
     match store
-        .book_loans(&loans, &settings.policy.buckets, &settings.now_text())
+        .book_loans_for(
+            &loans,
+            &settings.products,
+            &settings.policy.buckets,
+            &settings.now_text(),
+        )
         .await
     {
         Ok(outcome) => {

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod demo_work;
 pub mod eod;
 pub mod import;
+pub mod loan;
 pub mod plan;
 pub mod qa;
 pub mod report;

@@ -5,6 +5,7 @@ mod checks;
 mod crash;
 mod demo;
 mod import;
+mod loan;
 mod round_trip;
 mod schedule;
 mod server;

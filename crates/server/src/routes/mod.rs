@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod cases;
 pub mod health;
+pub mod loans;
 pub mod outbound;
 pub mod oversight;
 pub mod plans;
@@ -24,6 +25,7 @@ pub fn v1() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(reports::router())
         .merge(plans::router())
+        .merge(loans::router())
         .merge(cases::router())
         .merge(outbound::router())
         .merge(oversight::router())

@@ -14,4 +14,5 @@ mod oversight;
 mod plans;
 mod reports;
 mod session;
+mod settlement;
 mod users;

@@ -7,3 +7,4 @@ mod collections;
 mod eod;
 mod fixtures;
 mod idempotency;
+mod settlement;
