@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use recoup_tape::TextEncoding;
 
 /// recoup — collections for car-finance lenders: loan book, daily cycle, reports.
 #[derive(Debug, Parser)]
@@ -313,9 +314,21 @@ pub enum ImportCommand {
         /// Refuse loans disbursed after this date (default: today in the configured time zone).
         #[arg(long = "as-of")]
         as_of: Option<NaiveDate>,
+        /// Text encoding of a CSV file: auto (UTF-8, else GB18030/GBK), utf-8 or gb18030.
+        #[arg(long, default_value = "auto", value_parser = parse_encoding)]
+        encoding: TextEncoding,
     },
     /// Post payments and auto-debit results from a bank file (see docs/bank-files.md).
-    Payments { file: PathBuf },
+    Payments {
+        file: PathBuf,
+        /// Text encoding of a CSV file: auto (UTF-8, else GB18030/GBK), utf-8 or gb18030.
+        #[arg(long, default_value = "auto", value_parser = parse_encoding)]
+        encoding: TextEncoding,
+    },
+}
+
+fn parse_encoding(text: &str) -> Result<TextEncoding, String> {
+    text.parse()
 }
 
 #[derive(Debug, Args)]

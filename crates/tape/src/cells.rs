@@ -8,6 +8,7 @@ use std::fmt::Display;
 use chrono::NaiveDate;
 
 use crate::columns::Columns;
+use crate::encoding::ReadEncoding;
 use crate::errors::Collector;
 
 /// One cell as a source read it.
@@ -53,6 +54,8 @@ pub(crate) struct Table {
     /// How to name each column when its header is blank: `column 5` or `column E`.
     pub column_labels: Vec<String>,
     pub rows: Vec<Row>,
+    /// The text encoding a CSV file was read in; `None` for XLSX, which has no choice of one.
+    pub encoding: Option<ReadEncoding>,
 }
 
 /// What a column holds; decides how an XLSX number or date cell becomes text.

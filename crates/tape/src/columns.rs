@@ -253,6 +253,7 @@ mod tests {
 
     fn table(header: &[&str]) -> Table {
         Table {
+            encoding: None,
             header_row: 1,
             header: header.iter().map(|h| h.to_string()).collect(),
             column_labels: (1..=header.len()).map(|i| format!("column {i}")).collect(),

@@ -1,21 +1,34 @@
 //! Reads a CSV file into a format-neutral [`Table`]: comma-separated, UTF-8 (a byte-order mark is
-//! accepted), first non-blank line the header. Cells that are not valid UTF-8 become
-//! [`Cell::Invalid`] so the parser reports them with their row and column; rows with the wrong
-//! number of values are reported and skipped.
+//! accepted) or GB18030/GBK (see [`crate::encoding`]), first non-blank line the header. Cells
+//! that are not valid text in the encoding read become [`Cell::Invalid`] so the parser reports
+//! them with their row and column; rows with the wrong number of values are reported and skipped.
 
 use std::io::Read;
 
 use crate::cells::{Cell, Row, Table};
+use crate::encoding::{self, TextEncoding};
 use crate::errors::Collector;
 
-const NOT_UTF8: &str = "is not valid UTF-8 text; the file may have been saved as GBK/ANSI: \
-                        save it as \"CSV UTF-8\" and import it again";
+/// Why a cell is not text, by the encoding asked for: under `auto` the file was neither UTF-8
+/// nor GB18030; under `utf-8` it may well be GBK.
+fn not_text(requested: TextEncoding) -> &'static str {
+    match requested {
+        TextEncoding::Utf8 => {
+            "is not valid UTF-8 text; the file may have been saved as GBK/ANSI: import it with \
+             --encoding gb18030 (or auto), or save it as \"CSV UTF-8\""
+        }
+        _ => {
+            "is neither valid UTF-8 nor GBK/GB18030 text: save the file as \"CSV UTF-8\" and \
+             import it again"
+        }
+    }
+}
 
-fn cell(bytes: &[u8]) -> Cell {
+fn cell(bytes: &[u8], requested: TextEncoding) -> Cell {
     match std::str::from_utf8(bytes) {
         Ok(text) if text.trim().is_empty() => Cell::Empty,
         Ok(text) => Cell::Text(text.to_string()),
-        Err(_) => Cell::Invalid(NOT_UTF8.to_string()),
+        Err(_) => Cell::Invalid(not_text(requested).to_string()),
     }
 }
 
@@ -35,9 +48,14 @@ fn first_line(bytes: &[u8], byte: u64, line: u64) -> usize {
         .saturating_add(skipped)
 }
 
-/// Reads every record of a CSV stream; records problems in `errors` and returns `None` when the
-/// file as a whole cannot be used (unreadable, empty, header not UTF-8).
-pub(crate) fn read_csv<R: Read>(mut reader: R, errors: &mut Collector) -> Option<Table> {
+/// Reads every record of a CSV stream in the `requested` encoding; records problems in `errors`
+/// and returns `None` when the file as a whole cannot be used (unreadable, empty, header not
+/// text, not GB18030 when that was asked for).
+pub(crate) fn read_csv<R: Read>(
+    mut reader: R,
+    requested: TextEncoding,
+    errors: &mut Collector,
+) -> Option<Table> {
     // The whole file is kept so that row numbers can skip the blank lines the CSV parser passes
     // over without counting them.
     let mut bytes = Vec::new();
@@ -45,6 +63,21 @@ pub(crate) fn read_csv<R: Read>(mut reader: R, errors: &mut Collector) -> Option
         errors.push(0, "", format!("cannot read the file: {e}"));
         return None;
     }
+    // The whole file is decoded before parsing: one encoding for every row, and the decision
+    // cannot split a field (GBK and GB18030 never use `,`, `"` or line-end bytes inside a
+    // character).
+    let (bytes, read_in) = match encoding::to_utf8(bytes, requested) {
+        Ok(decoded) => decoded,
+        Err(bad) => {
+            errors.push(
+                bad.line,
+                "",
+                "is not valid GB18030/GBK text (asked for with --encoding gb18030): check the \
+                 file's encoding, or import it with --encoding auto",
+            );
+            return None;
+        }
+    };
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -65,7 +98,7 @@ pub(crate) fn read_csv<R: Read>(mut reader: R, errors: &mut Collector) -> Option
         let number = record
             .position()
             .map_or(0, |p| first_line(&bytes, p.byte(), p.line()));
-        let cells: Vec<Cell> = record.iter().map(cell).collect();
+        let cells: Vec<Cell> = record.iter().map(|c| cell(c, requested)).collect();
         if cells.iter().all(Cell::is_blank) {
             continue;
         }
@@ -76,12 +109,7 @@ pub(crate) fn read_csv<R: Read>(mut reader: R, errors: &mut Collector) -> Option
                     match cell {
                         Cell::Text(text) => texts.push(text.trim().to_string()),
                         Cell::Invalid(_) => {
-                            errors.push(
-                                number,
-                                "",
-                                "the header is not valid UTF-8 text; the file may have been \
-                                 saved as GBK/ANSI: save it as \"CSV UTF-8\" and import it again",
-                            );
+                            errors.push(number, "", format!("the header {}", not_text(requested)));
                             return None;
                         }
                         _ => texts.push(String::new()),
@@ -117,6 +145,7 @@ pub(crate) fn read_csv<R: Read>(mut reader: R, errors: &mut Collector) -> Option
         header,
         column_labels,
         rows,
+        encoding: Some(read_in),
     })
 }
 
@@ -126,7 +155,7 @@ mod tests {
 
     fn read(bytes: &[u8]) -> (Option<Table>, Collector) {
         let mut errors = Collector::new("t.csv");
-        let table = read_csv(bytes, &mut errors);
+        let table = read_csv(bytes, TextEncoding::Auto, &mut errors);
         (table, errors)
     }
 
@@ -156,8 +185,18 @@ mod tests {
 
     #[test]
     fn invalid_utf8_becomes_an_invalid_cell() {
-        let (table, _) = read(b"a,b\n1,\xd5\xc5\n");
+        let (table, _) = read(b"a,b\n1,\xff\xfe\n");
         assert!(matches!(table.unwrap().rows[0].cells[1], Cell::Invalid(_)));
+    }
+
+    #[test]
+    fn gbk_is_read_and_named() {
+        // 张 in GBK, as Excel's plain "CSV" saves it on a Chinese Windows.
+        let (table, errors) = read(b"a,b\n1,\xd5\xc5\n");
+        assert!(errors.is_empty());
+        let table = table.unwrap();
+        assert_eq!(table.rows[0].cells[1], Cell::Text("张".to_string()));
+        assert_eq!(table.encoding, Some(crate::encoding::ReadEncoding::Gb18030));
     }
 
     #[test]

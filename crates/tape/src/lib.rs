@@ -14,7 +14,7 @@
 //!
 //! let options = TapeOptions::as_of(chrono::NaiveDate::from_ymd_opt(2024, 6, 30).unwrap());
 //! match read_loan_tape(Path::new("loans.csv"), &options) {
-//!     Ok(loans) => println!("{} loans", loans.len()),
+//!     Ok(read) => println!("{} loans", read.records.len()),
 //!     Err(errors) => eprintln!("{errors}"),
 //! }
 //! ```
@@ -26,6 +26,7 @@ mod cells;
 mod checks;
 mod columns;
 mod csv_source;
+mod encoding;
 mod errors;
 mod loan_tape;
 mod write;
@@ -40,6 +41,7 @@ use recoup_core::book::{BankRecord, BookedLoan};
 
 pub use bank_file::BankRecordType;
 pub use checks::MAX_REFERENCE_CHARS;
+pub use encoding::{ReadEncoding, TextEncoding};
 pub use errors::{TapeError, TapeErrors, MAX_LISTED_ERRORS};
 pub use loan_tape::MIN_BORROWER_AGE;
 pub use write::{write_bank_file_csv, write_loan_tape_csv};
@@ -56,6 +58,8 @@ pub struct TapeOptions {
     pub as_of: Option<NaiveDate>,
     /// The XLSX sheet to read; `None` reads the first sheet. Ignored for CSV.
     pub sheet: Option<String>,
+    /// The text encoding of a CSV file (default: detect UTF-8 or GB18030/GBK). Ignored for XLSX.
+    pub encoding: TextEncoding,
 }
 
 impl TapeOptions {
@@ -64,7 +68,14 @@ impl TapeOptions {
         TapeOptions {
             as_of: Some(as_of),
             sheet: None,
+            encoding: TextEncoding::Auto,
         }
+    }
+
+    /// These options, reading a CSV file in `encoding`.
+    pub fn with_encoding(mut self, encoding: TextEncoding) -> TapeOptions {
+        self.encoding = encoding;
+        self
     }
 
     /// These options, reading the XLSX sheet named `sheet`.
@@ -104,9 +115,22 @@ fn format_of(path: &Path, name: &str) -> Result<Format, TapeErrors> {
     Err(TapeErrors::single(TapeError::new(name, 0, "", message)))
 }
 
+/// What a file held, and the text encoding it was read in (`None` for XLSX).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRead<T> {
+    /// The rows' values, in file order.
+    pub records: Vec<T>,
+    /// The encoding a CSV file was read in; `None` for XLSX.
+    pub encoding: Option<ReadEncoding>,
+}
+
 /// Opens `path` and reads its table, choosing CSV or XLSX by extension; the collector holds any
 /// problems found so far.
-fn open_table(path: &Path, sheet: Option<&str>) -> Result<(Option<Table>, Collector), TapeErrors> {
+fn open_table(
+    path: &Path,
+    sheet: Option<&str>,
+    encoding: TextEncoding,
+) -> Result<(Option<Table>, Collector), TapeErrors> {
     let name = display_name(path);
     let format = format_of(path, &name)?;
     let file = File::open(path).map_err(|e| {
@@ -119,7 +143,7 @@ fn open_table(path: &Path, sheet: Option<&str>) -> Result<(Option<Table>, Collec
     })?;
     let mut errors = Collector::new(&name);
     let table = match format {
-        Format::Csv => csv_source::read_csv(BufReader::new(file), &mut errors),
+        Format::Csv => csv_source::read_csv(BufReader::new(file), encoding, &mut errors),
         Format::Xlsx => xlsx_source::read_xlsx(BufReader::new(file), sheet, &mut errors),
     };
     Ok((table, errors))
@@ -149,11 +173,16 @@ fn records_from(
 }
 
 /// Reads a loan tape from a `.csv` or `.xlsx` file (by extension), checking every field and the
-/// rules across rows. Returns every loan, or every problem found; a header with no rows is an
-/// empty tape.
-pub fn read_loan_tape(path: &Path, options: &TapeOptions) -> Result<Vec<BookedLoan>, TapeErrors> {
-    let (table, errors) = open_table(path, options.sheet.as_deref())?;
-    loans_from(table, options, errors)
+/// rules across rows. Returns every loan and the encoding read, or every problem found; a header
+/// with no rows is an empty tape.
+pub fn read_loan_tape(
+    path: &Path,
+    options: &TapeOptions,
+) -> Result<FileRead<BookedLoan>, TapeErrors> {
+    let (table, errors) = open_table(path, options.sheet.as_deref(), options.encoding)?;
+    let encoding = table.as_ref().and_then(|t| t.encoding);
+    let records = loans_from(table, options, errors)?;
+    Ok(FileRead { records, encoding })
 }
 
 /// Reads a loan tape in CSV from `reader`; `name` is the file name errors carry.
@@ -163,7 +192,7 @@ pub fn read_loan_tape_from_csv_reader<R: Read>(
     options: &TapeOptions,
 ) -> Result<Vec<BookedLoan>, TapeErrors> {
     let mut errors = Collector::new(name);
-    let table = csv_source::read_csv(reader, &mut errors);
+    let table = csv_source::read_csv(reader, options.encoding, &mut errors);
     loans_from(table, options, errors)
 }
 
@@ -180,20 +209,29 @@ pub fn read_loan_tape_from_xlsx_reader<R: Read + Seek>(
 }
 
 /// Reads a bank file (payments and auto-debit results) from a `.csv` or `.xlsx` file (by
-/// extension; XLSX: the first sheet). Returns every record, or every problem found; a header
-/// with no rows is an empty file.
-pub fn read_bank_file(path: &Path) -> Result<Vec<BankRecord>, TapeErrors> {
-    let (table, errors) = open_table(path, None)?;
-    records_from(table, errors)
+/// extension; XLSX: the first sheet; CSV in `encoding`). Returns every record and the encoding
+/// read, or every problem found; a header with no rows is an empty file.
+pub fn read_bank_file(
+    path: &Path,
+    encoding: TextEncoding,
+) -> Result<FileRead<BankRecord>, TapeErrors> {
+    let (table, errors) = open_table(path, None, encoding)?;
+    let read_in = table.as_ref().and_then(|t| t.encoding);
+    let records = records_from(table, errors)?;
+    Ok(FileRead {
+        records,
+        encoding: read_in,
+    })
 }
 
-/// Reads a bank file in CSV from `reader`; `name` is the file name errors carry.
+/// Reads a bank file in CSV from `reader` (UTF-8 or GB18030/GBK, detected); `name` is the file
+/// name errors carry.
 pub fn read_bank_file_from_csv_reader<R: Read>(
     name: &str,
     reader: R,
 ) -> Result<Vec<BankRecord>, TapeErrors> {
     let mut errors = Collector::new(name);
-    let table = csv_source::read_csv(reader, &mut errors);
+    let table = csv_source::read_csv(reader, TextEncoding::Auto, &mut errors);
     records_from(table, errors)
 }
 

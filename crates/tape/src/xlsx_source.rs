@@ -149,6 +149,7 @@ pub(crate) fn read_xlsx<R: Read + Seek>(
         })
         .collect();
     Some(Table {
+        encoding: None,
         header_row,
         header,
         column_labels,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use common::*;
 use recoup_core::book::BankRecord;
 use recoup_core::schedule::build_schedule;
-use recoup_tape::{read_bank_file, read_loan_tape};
+use recoup_tape::{read_bank_file, read_loan_tape, ReadEncoding, TextEncoding};
 
 fn example(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -18,8 +18,9 @@ fn example(name: &str) -> PathBuf {
 
 #[test]
 fn the_example_loan_tape_is_valid() {
-    let loans =
-        read_loan_tape(&example("loan-tape.csv"), &options()).unwrap_or_else(|e| panic!("{e}"));
+    let loans = read_loan_tape(&example("loan-tape.csv"), &options())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .records;
     assert_eq!(loans.len(), 10);
     assert_eq!(loans[0].loan_no, "HT2024030015");
     // Row 3 leaves repayment_day empty: it defaults to the disbursement day.
@@ -28,8 +29,12 @@ fn the_example_loan_tape_is_valid() {
 
 #[test]
 fn the_example_bank_file_is_valid_and_matches_the_example_loans() {
-    let loans = read_loan_tape(&example("loan-tape.csv"), &options()).unwrap();
-    let records = read_bank_file(&example("bank-file.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let loans = read_loan_tape(&example("loan-tape.csv"), &options())
+        .unwrap()
+        .records;
+    let records = read_bank_file(&example("bank-file.csv"), TextEncoding::Auto)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .records;
     assert_eq!(records.len(), 16);
     for record in &records {
         let loan = loans
@@ -149,4 +154,13 @@ fn the_examples_in_the_bank_file_document_are_true() {
                 K5,HT2024030015,2025-06-16,counter,1,insufficient_funds,\n";
     let errors = read_bank(text).unwrap_err();
     assert_eq!(text_blocks("bank-files.md"), vec![errors.to_string()]);
+}
+
+#[test]
+fn the_gbk_example_reads_as_the_utf8_one() {
+    let utf8 = read_loan_tape(&example("loan-tape.csv"), &options()).unwrap();
+    let gbk = read_loan_tape(&example("loan-tape-gbk.csv"), &options()).unwrap();
+    assert_eq!(gbk.records, utf8.records);
+    assert_eq!(utf8.encoding, Some(ReadEncoding::Utf8));
+    assert_eq!(gbk.encoding, Some(ReadEncoding::Gb18030));
 }

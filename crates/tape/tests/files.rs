@@ -4,14 +4,14 @@
 mod common;
 
 use common::*;
-use recoup_tape::{read_bank_file, read_loan_tape};
+use recoup_tape::{read_bank_file, read_loan_tape, TextEncoding};
 
 #[test]
 fn the_extension_chooses_the_format_whatever_its_case() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("LOANS.CSV");
     std::fs::write(&path, loan_csv(&[LoanRow::valid(1)])).unwrap();
-    assert_eq!(read_loan_tape(&path, &options()).unwrap().len(), 1);
+    assert_eq!(read_loan_tape(&path, &options()).unwrap().records.len(), 1);
 }
 
 #[test]
@@ -25,7 +25,9 @@ fn an_unknown_extension_is_an_error() {
     );
     let bare = dir.path().join("loans");
     assert_eq!(
-        read_bank_file(&bare).unwrap_err().to_string(),
+        read_bank_file(&bare, TextEncoding::Auto)
+            .unwrap_err()
+            .to_string(),
         "loans: the file name has no extension: expected a .csv or .xlsx file"
     );
 }
@@ -43,7 +45,7 @@ fn an_old_xls_workbook_is_refused_with_advice() {
 #[test]
 fn a_missing_file_is_reported_by_name() {
     let dir = tempfile::tempdir().unwrap();
-    let errors = read_bank_file(&dir.path().join("bank.csv")).unwrap_err();
+    let errors = read_bank_file(&dir.path().join("bank.csv"), TextEncoding::Auto).unwrap_err();
     assert_eq!(errors.errors.len(), 1);
     assert_eq!(errors.errors[0].file, "bank.csv");
     assert_eq!(errors.errors[0].row, 0);

@@ -7,7 +7,7 @@ use common::*;
 use recoup_core::book::{GpsProtocol, LienStatus, Relation};
 use recoup_core::loan::{Product, RepaymentMethod};
 use recoup_core::{AnnualRate, Fen};
-use recoup_tape::{read_loan_tape_from_csv_reader, TapeOptions, MAX_LISTED_ERRORS};
+use recoup_tape::{read_loan_tape_from_csv_reader, TapeOptions, TextEncoding, MAX_LISTED_ERRORS};
 
 #[test]
 fn a_valid_row_becomes_a_booked_loan_with_every_field() {
@@ -655,31 +655,86 @@ fn principal_above_the_core_limit_is_reported_on_the_principal() {
     );
 }
 
-#[test]
-fn invalid_utf8_is_reported_with_its_row_and_field() {
+/// The valid two-row tape with borrower 2's name 王建国 written in GBK, as Excel's plain "CSV"
+/// saves it on a Chinese Windows, while the rest stays ASCII or UTF-8.
+fn tape_with_a_gbk_name() -> Vec<u8> {
     let mut bytes = loan_csv(&[LoanRow::valid(1), LoanRow::valid(2)]).into_bytes();
-    // 王建国 in GBK, as Excel saves "CSV" on a Chinese Windows.
     let gbk: &[u8] = &[0xCD, 0xF5, 0xBD, 0xA8, 0xB9, 0xFA];
     let utf8 = "王建国".as_bytes();
     let at = bytes.windows(utf8.len()).rposition(|w| w == utf8).unwrap();
     bytes.splice(at..at + utf8.len(), gbk.iter().copied());
+    bytes
+}
+
+#[test]
+fn a_gbk_tape_is_read_as_gbk() {
+    let text = loan_csv(&[LoanRow::valid(1), LoanRow::valid(2)]);
+    let (gbk, _, unmappable) = encoding_rs::GB18030.encode(&text);
+    assert!(!unmappable);
+    assert_ne!(gbk.as_ref(), text.as_bytes(), "the tape has Chinese text");
+    let from_gbk = read_loan_tape_from_csv_reader("loans.csv", gbk.as_ref(), &options()).unwrap();
+    let from_utf8 = read_loans(&text).unwrap();
+    assert_eq!(from_gbk, from_utf8);
+}
+
+#[test]
+fn a_value_in_neither_encoding_is_reported_with_its_row_and_field() {
+    let mut bytes = tape_with_a_gbk_name();
+    // 0xFF starts no character in UTF-8 or in GB18030.
+    let at = bytes.windows(2).rposition(|w| w == [0xCD, 0xF5]).unwrap();
+    bytes[at] = 0xFF;
     let errors =
         read_loan_tape_from_csv_reader("loans.csv", bytes.as_slice(), &options()).unwrap_err();
     assert_eq!(
         errors.to_string(),
-        "loans.csv: row 3, field borrower_name: is not valid UTF-8 text; the file may have been \
-         saved as GBK/ANSI: save it as \"CSV UTF-8\" and import it again"
+        "loans.csv: row 3, field borrower_name: is neither valid UTF-8 nor GBK/GB18030 text: save \
+         the file as \"CSV UTF-8\" and import it again"
     );
 }
 
 #[test]
-fn a_header_that_is_not_utf8_is_a_file_error() {
-    let bytes: &[u8] = b"\xba\xcf\xcd\xac\xba\xc5,product\n";
+fn asked_for_utf8_a_gbk_value_is_reported_with_its_row_and_field() {
+    let bytes = tape_with_a_gbk_name();
+    let options = options().with_encoding(TextEncoding::Utf8);
+    let errors =
+        read_loan_tape_from_csv_reader("loans.csv", bytes.as_slice(), &options).unwrap_err();
+    assert_eq!(
+        errors.to_string(),
+        "loans.csv: row 3, field borrower_name: is not valid UTF-8 text; the file may have been \
+         saved as GBK/ANSI: import it with --encoding gb18030 (or auto), or save it as \
+         \"CSV UTF-8\""
+    );
+}
+
+#[test]
+fn asked_for_gb18030_bytes_that_are_not_gb18030_name_their_row() {
+    let text = loan_csv(&[LoanRow::valid(1), LoanRow::valid(2)]);
+    let mut bytes = encoding_rs::GB18030.encode(&text).0.into_owned();
+    let at = bytes.iter().rposition(|b| *b == b'\n').unwrap();
+    bytes.insert(at, 0xFF);
+    let options = options().with_encoding(TextEncoding::Gb18030);
+    let errors =
+        read_loan_tape_from_csv_reader("loans.csv", bytes.as_slice(), &options).unwrap_err();
+    assert_eq!(errors.errors[0].row, 3);
+    assert!(
+        errors.errors[0]
+            .message
+            .starts_with("is not valid GB18030/GBK text"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_header_that_is_not_text_is_a_file_error() {
+    let bytes: &[u8] = b"\xff\xfe\xfd,product\n";
     let errors = read_loan_tape_from_csv_reader("loans.csv", bytes, &options()).unwrap_err();
     assert_eq!(errors.errors[0].row, 1);
-    assert!(errors.errors[0]
-        .message
-        .starts_with("the header is not valid UTF-8"));
+    assert!(
+        errors.errors[0]
+            .message
+            .starts_with("the header is neither valid UTF-8 nor GBK/GB18030 text"),
+        "{errors}"
+    );
 }
 
 #[test]

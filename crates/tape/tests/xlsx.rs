@@ -11,7 +11,7 @@ use recoup_core::book::BankRecord;
 use recoup_core::Fen;
 use recoup_tape::{
     read_bank_file, read_bank_file_from_xlsx_reader, read_loan_tape,
-    read_loan_tape_from_xlsx_reader, TapeErrors,
+    read_loan_tape_from_xlsx_reader, TapeErrors, TextEncoding,
 };
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 
@@ -109,7 +109,7 @@ fn set(row: &mut [Value], column: &str, value: Value) {
 
 fn errors_of(path: &Path) -> TapeErrors {
     match read_loan_tape(path, &options()) {
-        Ok(loans) => panic!("expected errors, read {} loans", loans.len()),
+        Ok(read) => panic!("expected errors, read {} loans", read.records.len()),
         Err(errors) => errors,
     }
 }
@@ -122,7 +122,9 @@ fn a_typed_workbook_reads_like_the_same_csv() {
         LoanRow::valid(2).with("repayment_day", ""),
     ];
     let cells: Vec<Vec<Value>> = rows.iter().map(typed).collect();
-    let from_xlsx = read_loan_tape(&loan_book(dir.path(), &cells), &options()).unwrap();
+    let from_xlsx = read_loan_tape(&loan_book(dir.path(), &cells), &options())
+        .unwrap()
+        .records;
     let from_csv = read_loans(&loan_csv(&rows)).unwrap();
     assert_eq!(from_xlsx, from_csv);
     assert_eq!(from_xlsx[1].terms.repayment_day(), 15);
@@ -138,7 +140,9 @@ fn amount_cells_keep_every_fen() {
         "vehicle_price",
         Value::Number(0.1 + 0.2 + 99_999.7),
     );
-    let loans = read_loan_tape(&loan_book(dir.path(), &[row]), &options()).unwrap();
+    let loans = read_loan_tape(&loan_book(dir.path(), &[row]), &options())
+        .unwrap()
+        .records;
     assert_eq!(loans[0].terms.principal(), Fen::new(123_450));
     assert_eq!(loans[0].vehicle.price, Fen::new(10_000_000));
 }
@@ -199,7 +203,9 @@ fn numbers_typed_as_text_and_dates_typed_as_text_are_accepted() {
             }
         })
         .collect();
-    let loans = read_loan_tape(&loan_book(dir.path(), &[row]), &options()).unwrap();
+    let loans = read_loan_tape(&loan_book(dir.path(), &[row]), &options())
+        .unwrap()
+        .records;
     assert_eq!(loans, read_loans(&loan_csv(&[LoanRow::valid(1)])).unwrap());
 }
 
@@ -320,7 +326,9 @@ fn missing_and_unknown_columns_are_reported_on_the_header_row() {
 fn a_named_sheet_can_be_chosen_and_a_missing_one_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = loan_book(dir.path(), &[typed(&LoanRow::valid(1))]);
-    let chosen = read_loan_tape(&path, &options().with_sheet("放款明细")).unwrap();
+    let chosen = read_loan_tape(&path, &options().with_sheet("放款明细"))
+        .unwrap()
+        .records;
     assert_eq!(chosen.len(), 1);
     let errors = read_loan_tape(&path, &options().with_sheet("Sheet1")).unwrap_err();
     assert_eq!(
@@ -346,7 +354,10 @@ fn an_empty_first_sheet_is_an_error() {
 fn a_header_only_sheet_is_an_empty_tape() {
     let dir = tempfile::tempdir().unwrap();
     let path = loan_book(dir.path(), &[]);
-    assert_eq!(read_loan_tape(&path, &options()).unwrap(), Vec::new());
+    assert_eq!(
+        read_loan_tape(&path, &options()).unwrap().records,
+        Vec::new()
+    );
 }
 
 #[test]
@@ -406,7 +417,7 @@ fn a_bank_file_workbook_reads_amounts_and_dates_exactly() {
         ],
     ];
     let path = workbook(dir.path(), "bank.xlsx", 0, &BANK_HEADER, &rows);
-    let records = read_bank_file(&path).unwrap();
+    let records = read_bank_file(&path, TextEncoding::Auto).unwrap().records;
     assert_eq!(records[0].date(), date(2025, 6, 15));
     match (&records[0], &records[1]) {
         (BankRecord::Payment(p), BankRecord::DebitFailed(f)) => {
@@ -438,7 +449,7 @@ fn a_bank_file_workbook_with_bad_cells_names_each() {
     ]];
     let path = workbook(dir.path(), "bank.xlsx", 0, &BANK_HEADER, &rows);
     assert_eq!(
-        places(&read_bank_file(&path).unwrap_err()),
+        places(&read_bank_file(&path, TextEncoding::Auto).unwrap_err()),
         vec![(2, "date".to_string()), (2, "amount".to_string())]
     );
 }

@@ -1,12 +1,13 @@
 //! `recoup import loans|payments FILE`: parse the whole file first (every problem is reported
-//! with file, row and field), then write it in one transaction — or write nothing.
+//! with file, row and field), then write it in one transaction — or write nothing. A CSV file
+//! may be UTF-8 or GB18030/GBK; the command says which it read.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 
 use recoup_store::StoreError;
-use recoup_tape::{TapeErrors, TapeOptions};
+use recoup_tape::{ReadEncoding, TapeErrors, TapeOptions, TextEncoding};
 
 use crate::cli::ImportCommand;
 use crate::commands::open_store;
@@ -18,16 +19,18 @@ pub async fn run(
     command: ImportCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
-        ImportCommand::Loans { file, as_of } => {
-            import_loans(
-                database_url,
-                settings,
-                &file,
-                as_of.unwrap_or_else(|| settings.today()),
-            )
-            .await
+        ImportCommand::Loans {
+            file,
+            as_of,
+            encoding,
+        } => {
+            let options = TapeOptions::as_of(as_of.unwrap_or_else(|| settings.today()))
+                .with_encoding(encoding);
+            import_loans(database_url, settings, &file, &options).await
         }
-        ImportCommand::Payments { file } => import_payments(database_url, settings, &file).await,
+        ImportCommand::Payments { file, encoding } => {
+            import_payments(database_url, settings, &file, encoding).await
+        }
     }
 }
 
@@ -35,6 +38,13 @@ fn print_tape_errors(errors: &TapeErrors) -> ExitCode {
     eprintln!("{errors}");
     eprintln!("nothing was imported: fix the file and import it again");
     ExitCode::from(1)
+}
+
+/// Says which encoding a CSV file was read in, so a GBK file read as GBK is not a surprise.
+fn print_encoding(file: &Path, encoding: Option<ReadEncoding>) {
+    if let Some(encoding) = encoding {
+        println!("{}: read as {encoding} text", file_name(file));
+    }
 }
 
 fn file_name(path: &Path) -> String {
@@ -47,10 +57,13 @@ async fn import_loans(
     database_url: &str,
     settings: &Settings,
     file: &Path,
-    as_of: chrono::NaiveDate,
+    options: &TapeOptions,
 ) -> anyhow::Result<ExitCode> {
-    let loans = match recoup_tape::read_loan_tape(file, &TapeOptions::as_of(as_of)) {
-        Ok(loans) => loans,
+    let loans = match recoup_tape::read_loan_tape(file, options) {
+        Ok(read) => {
+            print_encoding(file, read.encoding);
+            read.records
+        }
         Err(errors) => return Ok(print_tape_errors(&errors)),
     };
     let store = open_store(database_url).await?;
@@ -94,9 +107,13 @@ async fn import_payments(
     database_url: &str,
     settings: &Settings,
     file: &Path,
+    encoding: TextEncoding,
 ) -> anyhow::Result<ExitCode> {
-    let records = match recoup_tape::read_bank_file(file) {
-        Ok(records) => records,
+    let records = match recoup_tape::read_bank_file(file, encoding) {
+        Ok(read) => {
+            print_encoding(file, read.encoding);
+            read.records
+        }
         Err(errors) => return Ok(print_tape_errors(&errors)),
     };
     let store = open_store(database_url).await?;

@@ -37,6 +37,53 @@ async fn the_example_tape_and_bank_file_import_once_and_reimport_as_no_ops() {
 }
 
 #[tokio::test]
+async fn a_gbk_tape_is_imported_and_says_it_was_read_as_gbk() {
+    let dir = tempfile::tempdir().unwrap();
+    let gbk = workspace_file("examples/loan-tape-gbk.csv");
+    let out = recoup(dir.path(), &["import", "loans", gbk.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("loan-tape-gbk.csv: read as GB18030/GBK text"),
+        "{}",
+        stdout(&out)
+    );
+    let booked = dump(&dir.path().join("recoup.db")).await;
+    // The same loans as the UTF-8 tape: importing that one changes nothing.
+    let utf8 = workspace_file("examples/loan-tape.csv");
+    let again = recoup(dir.path(), &["import", "loans", utf8.to_str().unwrap()]);
+    assert!(
+        stdout(&again).contains("read as UTF-8 text") && stdout(&again).contains(" 0 loans booked"),
+        "{}",
+        stdout(&again)
+    );
+    assert_same(&dump(&dir.path().join("recoup.db")).await, &booked);
+
+    // Asked to read it as UTF-8, it is refused whole, naming row and field.
+    let fresh = tempfile::tempdir().unwrap();
+    let out = recoup(
+        fresh.path(),
+        &[
+            "import",
+            "loans",
+            gbk.to_str().unwrap(),
+            "--encoding",
+            "utf-8",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("loan-tape-gbk.csv: row 2, field "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("--encoding gb18030"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
 async fn a_bad_tape_is_refused_whole_naming_file_row_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let good = workspace_file("examples/loan-tape.csv");
