@@ -265,6 +265,20 @@ pub enum QaCommand {
         /// A file to inspect (a template or notes).
         #[arg(required_unless_present = "text")]
         file: Option<PathBuf>,
+        /// Facts on file for the case, which make legal statements true (legal_filed,
+        /// hearing_date, judgment, lawyer_letter, visit_scheduled); comma-separated.
+        #[arg(long, default_value = "-")]
+        facts: String,
+    },
+    /// Score the shipped lexicons on labelled corpora (TSV: label, category, facts, text):
+    /// recall and false positives per category, tuning rows and the held-out fifth.
+    Score {
+        /// Corpus files, e.g. crates/qa/tests/corpus/zh-CN.tsv.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also list every sentence scored wrong.
+        #[arg(long)]
+        misses: bool,
     },
 }
 

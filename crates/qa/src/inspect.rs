@@ -12,20 +12,27 @@ use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+use crate::facts::CaseFacts;
 use crate::lexicon::{Category, Lexicon, NegationCue, Tier};
 use crate::normalize::normalize;
+use crate::rules::{find_firing, Occurrence, Rule, Slot};
 
-/// One term found in a text.
+/// One term or pattern rule found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
-    /// The category of the term.
+    /// The category of the term or rule.
     pub category: Category,
-    /// Block or warn.
+    /// Block or warn (after any softening, see [`Hit::softened_by`]).
     pub tier: Tier,
-    /// The lexicon term (normalised form) that matched.
+    /// The lexicon term (normalised form) that matched; for a rule, its words joined by `+`.
     pub term: String,
+    /// The pattern rule's id, or `None` for a lexicon term.
+    pub rule: Option<String>,
     /// Byte range of the match in the original, un-normalised text.
     pub span: Range<usize>,
+    /// Why a block-tier term or rule is reported as warn: a fact on file that makes the
+    /// statement true (`fact on file: legal_filed`) or reported speech (`reported speech: 客户称`).
+    pub softened_by: Option<String>,
 }
 
 /// The overall judgement on a text.
@@ -83,18 +90,34 @@ pub struct Inspector {
     /// `None` only if the automaton could not be built; the inspector then fails closed.
     automaton: Option<AhoCorasick>,
     patterns: Vec<Pattern>,
+    rules: Vec<Rule>,
     cues: Vec<NegationCue>,
     longest_gap: usize,
 }
 
+/// A text searched for: a lexicon term, a word of one or more rules, a rule's `unless` word, a
+/// reported-speech cue, or several of these at once (one automaton finds them all).
 #[derive(Debug, Clone)]
 struct Pattern {
     text: String,
-    category: Category,
-    tier: Tier,
+    term: Option<TermUse>,
+    slots: Vec<(u32, Slot)>,
+    unless_of: Vec<u32>,
+    reported: bool,
     word_start: bool,
     word_end: bool,
 }
+
+#[derive(Debug, Clone, Copy)]
+struct TermUse {
+    category: Category,
+    tier: Tier,
+    lawful_with: CaseFacts,
+}
+
+/// How many more tokens a negation cue may stand before a rule's action than before a term:
+/// rules span adverbs and auxiliaries (绝对不会主动通知你家人, "will never ever call").
+const RULE_EXTRA_GAP: usize = 2;
 
 /// The shipped Chinese lexicon, `strategies/lexicons/zh-CN.toml`.
 pub const SHIPPED_ZH_CN: &str = include_str!("../../../strategies/lexicons/zh-CN.toml");
@@ -102,28 +125,70 @@ pub const SHIPPED_ZH_CN: &str = include_str!("../../../strategies/lexicons/zh-CN
 pub const SHIPPED_EN: &str = include_str!("../../../strategies/lexicons/en.toml");
 
 impl Inspector {
-    /// Builds an inspector over the terms of all `lexicons`. A term present in several lexicons
-    /// is kept once, with the stricter tier (and the first lexicon's category).
+    /// Builds an inspector over the terms and rules of all `lexicons`. A term present in several
+    /// lexicons is kept once, with the stricter tier (and the first lexicon's category); rules
+    /// are kept per lexicon.
     pub fn new(lexicons: &[Lexicon]) -> Inspector {
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut by_text: HashMap<String, usize> = HashMap::new();
+        let mut pattern_for = |text: &str, patterns: &mut Vec<Pattern>| -> usize {
+            if let Some(&pattern_idx) = by_text.get(text) {
+                return pattern_idx;
+            }
+            by_text.insert(text.to_string(), patterns.len());
+            patterns.push(Pattern {
+                word_start: text.chars().next().is_some_and(is_word_char),
+                word_end: text.chars().next_back().is_some_and(is_word_char),
+                text: text.to_string(),
+                term: None,
+                slots: Vec::new(),
+                unless_of: Vec::new(),
+                reported: false,
+            });
+            patterns.len() - 1
+        };
+        let mut rules: Vec<Rule> = Vec::new();
         let mut cues = Vec::new();
         for lexicon in lexicons {
             for term in lexicon.terms() {
-                if let Some(&pattern_idx) = by_text.get(&term.text) {
-                    if let Some(existing) = patterns.get_mut(pattern_idx) {
-                        existing.tier = existing.tier.max(term.tier);
-                    }
+                let pattern_idx = pattern_for(&term.text, &mut patterns);
+                let Some(pattern) = patterns.get_mut(pattern_idx) else {
                     continue;
+                };
+                match &mut pattern.term {
+                    Some(existing) => existing.tier = existing.tier.max(term.tier),
+                    None => {
+                        pattern.term = Some(TermUse {
+                            category: term.category,
+                            tier: term.tier,
+                            lawful_with: term.lawful_with,
+                        })
+                    }
                 }
-                by_text.insert(term.text.clone(), patterns.len());
-                patterns.push(Pattern {
-                    word_start: term.text.chars().next().is_some_and(is_word_char),
-                    word_end: term.text.chars().next_back().is_some_and(is_word_char),
-                    text: term.text.clone(),
-                    category: term.category,
-                    tier: term.tier,
-                });
+            }
+            for rule in lexicon.rules() {
+                let rule_idx = rules.len() as u32;
+                for slot in Slot::ALL {
+                    for word in &rule.slots[slot.index()] {
+                        let pattern_idx = pattern_for(word, &mut patterns);
+                        if let Some(pattern) = patterns.get_mut(pattern_idx) {
+                            pattern.slots.push((rule_idx, slot));
+                        }
+                    }
+                }
+                for word in &rule.unless {
+                    let pattern_idx = pattern_for(word, &mut patterns);
+                    if let Some(pattern) = patterns.get_mut(pattern_idx) {
+                        pattern.unless_of.push(rule_idx);
+                    }
+                }
+                rules.push(rule.clone());
+            }
+            for cue in lexicon.reported_cues() {
+                let pattern_idx = pattern_for(cue, &mut patterns);
+                if let Some(pattern) = patterns.get_mut(pattern_idx) {
+                    pattern.reported = true;
+                }
             }
             for cue in lexicon.negation_cues() {
                 if !cues.contains(cue) {
@@ -154,6 +219,7 @@ impl Inspector {
         Inspector {
             automaton,
             patterns,
+            rules,
             cues,
             longest_gap,
         }
@@ -170,18 +236,34 @@ impl Inspector {
 
     /// The number of distinct terms searched for.
     pub fn n_terms(&self) -> usize {
-        self.patterns.len()
+        self.patterns.iter().filter(|p| p.term.is_some()).count()
     }
 
-    /// Finds the terms in `text`, in order of position. Overlapping matches are resolved to the
-    /// longest; negated matches are dropped (see the module documentation).
+    /// The number of pattern rules.
+    pub fn n_rules(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Finds the terms and rules in `text` for a case with no legal facts on file (see
+    /// [`Inspector::inspect_with`]).
     pub fn inspect(&self, text: &str) -> Vec<Hit> {
+        self.inspect_with(text, CaseFacts::NONE)
+    }
+
+    /// Finds the terms and rules in `text`, in order of position. Overlapping term matches are
+    /// resolved to the longest; negated matches are dropped (see the module documentation). A
+    /// block-tier hit is reported as warn when `facts` hold a fact that makes it true, or when a
+    /// reported-speech cue precedes it in its sentence; [`Hit::softened_by`] says which.
+    pub fn inspect_with(&self, text: &str, facts: CaseFacts) -> Vec<Hit> {
         let normalized = normalize(text);
         let norm = normalized.text.as_str();
         let Some(automaton) = &self.automaton else {
             return vec![unavailable_hit(text)];
         };
         let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
+        let mut occurrences: Vec<Occurrence> = Vec::new();
+        let mut unless: Vec<(u32, usize)> = Vec::new();
+        let mut reported: Vec<(usize, usize)> = Vec::new();
         for found in automaton.find_overlapping_iter(norm) {
             let pattern_idx = found.pattern().as_usize();
             let Some(pattern) = self.patterns.get(pattern_idx) else {
@@ -198,9 +280,26 @@ impl Inspector {
             if pattern.word_end && norm[found.end()..].chars().next().is_some_and(is_word_char) {
                 continue;
             }
-            candidates.push((found.start(), found.end(), pattern_idx));
+            if pattern.term.is_some() {
+                candidates.push((found.start(), found.end(), pattern_idx));
+            }
+            for &(rule, slot) in &pattern.slots {
+                occurrences.push(Occurrence {
+                    rule,
+                    slot,
+                    start: found.start(),
+                    end: found.end(),
+                    pattern: pattern_idx as u32,
+                });
+            }
+            for &rule in &pattern.unless_of {
+                unless.push((rule, found.start()));
+            }
+            if pattern.reported {
+                reported.push((found.start(), pattern_idx));
+            }
         }
-        if candidates.is_empty() {
+        if candidates.is_empty() && occurrences.is_empty() {
             return Vec::new();
         }
         // Longest first, then leftmost: each chosen match claims its bytes, so a shorter term
@@ -216,20 +315,143 @@ impl Inspector {
             }
         }
         let claimed: Vec<(usize, usize)> = chosen.iter().map(|c| (c.0, c.1)).collect();
-        chosen.retain(|c| !self.is_negated(norm, c.0, &claimed));
-        chosen.sort_by_key(|c| c.0);
-        chosen
-            .into_iter()
-            .filter_map(|(start, end, pattern_idx)| {
-                let pattern = self.patterns.get(pattern_idx)?;
-                Some(Hit {
-                    category: pattern.category,
-                    tier: pattern.tier,
-                    term: pattern.text.clone(),
-                    span: normalized.original_span(start, end),
-                })
-            })
-            .collect()
+        chosen.retain(|c| !self.is_negated(norm, c.0, &claimed, 0));
+        let sentences = SentenceBreaks::of(norm);
+        let mut hits: Vec<(usize, Hit)> = Vec::with_capacity(chosen.len());
+        for (start, end, pattern_idx) in chosen {
+            let Some(term) = self.patterns.get(pattern_idx).and_then(|p| p.term) else {
+                continue;
+            };
+            let mut hit = Hit {
+                category: term.category,
+                tier: term.tier,
+                term: self.pattern_text(pattern_idx as u32).to_string(),
+                rule: None,
+                span: normalized.original_span(start, end),
+                softened_by: None,
+            };
+            self.soften(
+                &mut hit,
+                term.lawful_with,
+                facts,
+                start,
+                &sentences,
+                &reported,
+            );
+            hits.push((start, hit));
+        }
+        if !occurrences.is_empty() {
+            self.find_rules(
+                norm,
+                &normalized,
+                &mut occurrences,
+                &unless,
+                &reported,
+                &claimed,
+                &sentences,
+                facts,
+                &mut hits,
+            );
+        }
+        hits.sort_by_key(|(start, hit)| (*start, hit.rule.is_some()));
+        hits.into_iter().map(|(_, hit)| hit).collect()
+    }
+
+    /// Adds a hit for each rule that fires in a sentence (at most one per rule and sentence).
+    #[allow(clippy::too_many_arguments)]
+    fn find_rules(
+        &self,
+        norm: &str,
+        normalized: &crate::normalize::Normalized,
+        occurrences: &mut [Occurrence],
+        unless: &[(u32, usize)],
+        reported: &[(usize, usize)],
+        claimed: &[(usize, usize)],
+        sentences: &SentenceBreaks,
+        facts: CaseFacts,
+        hits: &mut Vec<(usize, Hit)>,
+    ) {
+        occurrences.sort_by_key(|o| (o.rule, sentences.index(o.start), o.start));
+        for group in occurrences.chunk_by(|a, b| {
+            a.rule == b.rule && sentences.index(a.start) == sentences.index(b.start)
+        }) {
+            let Some(head) = group.first() else {
+                continue;
+            };
+            let Some(rule) = self.rules.get(head.rule as usize) else {
+                continue;
+            };
+            let sentence = sentences.index(head.start);
+            if unless
+                .iter()
+                .any(|&(r, at)| r == head.rule && sentences.index(at) == sentence)
+            {
+                continue;
+            }
+            let mut negated = |at: usize| self.is_negated(norm, at, claimed, RULE_EXTRA_GAP);
+            let Some(firing) = find_firing(rule, norm, group, &mut negated) else {
+                continue;
+            };
+            let (Some(first), Some(end)) = (firing.first(), firing.iter().map(|c| c.1).max())
+            else {
+                continue;
+            };
+            let words: Vec<&str> = firing.iter().map(|c| self.pattern_text(c.2)).collect();
+            let mut hit = Hit {
+                category: rule.category,
+                tier: rule.tier,
+                term: words.join("+"),
+                rule: Some(rule.id.clone()),
+                span: normalized.original_span(first.0, end),
+                softened_by: None,
+            };
+            self.soften(
+                &mut hit,
+                rule.lawful_with,
+                facts,
+                first.0,
+                sentences,
+                reported,
+            );
+            hits.push((first.0, hit));
+        }
+    }
+
+    /// Makes a block hit warn when a case fact makes it true or it is reported speech.
+    fn soften(
+        &self,
+        hit: &mut Hit,
+        lawful_with: CaseFacts,
+        facts: CaseFacts,
+        start: usize,
+        sentences: &SentenceBreaks,
+        reported: &[(usize, usize)],
+    ) {
+        if hit.tier != Tier::Block {
+            return;
+        }
+        if let Some(fact) = facts.first_shared(lawful_with) {
+            hit.tier = Tier::Warn;
+            hit.softened_by = Some(format!("fact on file: {fact}"));
+            return;
+        }
+        let sentence = sentences.index(start);
+        if let Some(&(_, cue)) = reported
+            .iter()
+            .find(|&&(at, _)| at < start && sentences.index(at) == sentence)
+        {
+            hit.tier = Tier::Warn;
+            hit.softened_by = Some(format!(
+                "reported speech: {}",
+                self.pattern_text(cue as u32)
+            ));
+        }
+    }
+
+    fn pattern_text(&self, pattern_idx: u32) -> &str {
+        self.patterns
+            .get(pattern_idx as usize)
+            .map_or("", |p| p.text.as_str())
     }
 
     /// Whether any hit is block-tier.
@@ -259,16 +481,23 @@ impl Inspector {
         }
     }
 
-    /// Whether a negation cue governs the term starting at byte `term_start` of `norm`. A cue
-    /// inside another matched term (the 不要 of 臭不要脸) is part of that term, not a negation.
-    fn is_negated(&self, norm: &str, term_start: usize, claimed: &[(usize, usize)]) -> bool {
+    /// Whether a negation cue governs the match starting at byte `term_start` of `norm`, allowing
+    /// `extra_gap` more tokens than the cue's own gap. A cue inside a matched term (the 不要 of
+    /// 臭不要脸) is part of that term, not a negation.
+    fn is_negated(
+        &self,
+        norm: &str,
+        term_start: usize,
+        claimed: &[(usize, usize)],
+        extra_gap: usize,
+    ) -> bool {
         let mut end = term_start;
         let mut n_gap_tokens = 0;
         loop {
             let before = norm[..end].trim_end_matches(' ');
             for cue in &self.cues {
                 // The last-byte test skips most cues without a full comparison.
-                if n_gap_tokens > cue.max_gap
+                if n_gap_tokens > cue.max_gap + extra_gap
                     || before.as_bytes().last() != cue.text.as_bytes().last()
                     || !before.ends_with(cue.text.as_str())
                 {
@@ -287,7 +516,7 @@ impl Inspector {
                     return true;
                 }
             }
-            if n_gap_tokens >= self.longest_gap {
+            if n_gap_tokens >= self.longest_gap + extra_gap {
                 return false;
             }
             let Some(last) = before.chars().next_back() else {
@@ -305,6 +534,37 @@ impl Inspector {
             };
             n_gap_tokens += 1;
         }
+    }
+}
+
+/// Where sentences end in normalised text: `。！？；`, their ASCII forms, a line break, and a `.`
+/// that is not inside a number. Commas do not end a sentence: "再不还，我们就告诉你家人" is one.
+struct SentenceBreaks(Vec<usize>);
+
+impl SentenceBreaks {
+    fn of(norm: &str) -> SentenceBreaks {
+        let bytes = norm.as_bytes();
+        let mut breaks = Vec::new();
+        for (at, c) in norm.char_indices() {
+            let is_break = match c {
+                '\n' | '。' | '！' | '？' | '；' | '!' | '?' | ';' => true,
+                '.' => {
+                    let digit_before = at > 0 && bytes.get(at - 1).is_some_and(u8::is_ascii_digit);
+                    let digit_after = bytes.get(at + 1).is_some_and(u8::is_ascii_digit);
+                    !(digit_before && digit_after)
+                }
+                _ => false,
+            };
+            if is_break {
+                breaks.push(at);
+            }
+        }
+        SentenceBreaks(breaks)
+    }
+
+    /// The index of the sentence holding byte `at`.
+    fn index(&self, at: usize) -> usize {
+        self.0.partition_point(|&b| b < at)
     }
 }
 
@@ -326,6 +586,8 @@ fn unavailable_hit(text: &str) -> Hit {
         category: Category::Violence,
         tier: Tier::Block,
         term: "(lexicons too large: inspector unavailable)".to_string(),
+        rule: None,
         span: 0..text.len(),
+        softened_by: None,
     }
 }

@@ -11,7 +11,9 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::facts::{CaseFact, CaseFacts};
 use crate::normalize::normalize;
+use crate::rules::{Rule, DEFAULT_WITHIN, MAX_WITHIN};
 
 /// What kind of improper collection language a term belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -128,6 +130,8 @@ pub struct Term {
     pub category: Category,
     /// Block or warn.
     pub tier: Tier,
+    /// Facts that make the term a true statement; with one on file a block hit becomes warn.
+    pub lawful_with: CaseFacts,
 }
 
 /// A negation cue such as 严禁 or "never", normalised, with the gap it may leave before a term.
@@ -146,6 +150,8 @@ pub struct Lexicon {
     language: String,
     terms: Vec<Term>,
     negation: Vec<NegationCue>,
+    rules: Vec<Rule>,
+    reported: Vec<String>,
 }
 
 /// The largest lexicon file accepted, in bytes. It keeps the combined automaton far below the
@@ -216,20 +222,9 @@ impl Lexicon {
         let mut first_seen: std::collections::HashMap<String, (usize, usize)> =
             std::collections::HashMap::new();
         for group in raw.group {
-            let category = Category::from_code(group.category.get_ref());
-            if category.is_none() {
-                errors.push(located(
-                    group.category.span(),
-                    LexiconErrorKind::UnknownCategory(group.category.get_ref().clone()),
-                ));
-            }
-            let tier = Tier::from_code(group.tier.get_ref());
-            if tier.is_none() {
-                errors.push(located(
-                    group.tier.span(),
-                    LexiconErrorKind::UnknownTier(group.tier.get_ref().clone()),
-                ));
-            }
+            let (category, tier) =
+                parse_category_tier(&group.category, &group.tier, &mut errors, &located);
+            let lawful_with = parse_facts(&group.lawful_with, &mut errors, &located);
             for term in group.terms {
                 let normalised = normalize(term.get_ref()).text;
                 let normalised = normalised.trim();
@@ -254,8 +249,20 @@ impl Lexicon {
                         text: normalised.to_string(),
                         category,
                         tier,
+                        lawful_with,
                     });
                 }
+            }
+        }
+
+        let rules = parse_rules(raw.rule, &mut errors, &located);
+        let mut reported = Vec::new();
+        for cue in raw.context.map(|c| c.reported).unwrap_or_default() {
+            let text = normalize(cue.get_ref()).text.trim().to_string();
+            if text.is_empty() {
+                errors.push(located(cue.span(), LexiconErrorKind::EmptyTerm));
+            } else {
+                reported.push(text);
             }
         }
 
@@ -265,6 +272,8 @@ impl Lexicon {
                 language: raw.language,
                 terms,
                 negation,
+                rules,
+                reported,
             })
         } else {
             Err(LexiconErrors { errors })
@@ -290,6 +299,129 @@ impl Lexicon {
     pub fn negation_cues(&self) -> &[NegationCue] {
         &self.negation
     }
+
+    /// The pattern rules, their words normalised, in file order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Reported-speech cues (客户称, "customer said"), normalised: a block hit after one in the
+    /// same sentence is a collector reporting what someone else said, so it is warn.
+    pub fn reported_cues(&self) -> &[String] {
+        &self.reported
+    }
+}
+
+type Locate<'a> = dyn Fn(Range<usize>, LexiconErrorKind) -> LexiconError + 'a;
+
+/// Reads a group's or rule's category and tier codes, noting each unknown one.
+fn parse_category_tier(
+    category: &Spanned<String>,
+    tier: &Spanned<String>,
+    errors: &mut Vec<LexiconError>,
+    located: &Locate<'_>,
+) -> (Option<Category>, Option<Tier>) {
+    let parsed_category = Category::from_code(category.get_ref());
+    if parsed_category.is_none() {
+        errors.push(located(
+            category.span(),
+            LexiconErrorKind::UnknownCategory(category.get_ref().clone()),
+        ));
+    }
+    let parsed_tier = Tier::from_code(tier.get_ref());
+    if parsed_tier.is_none() {
+        errors.push(located(
+            tier.span(),
+            LexiconErrorKind::UnknownTier(tier.get_ref().clone()),
+        ));
+    }
+    (parsed_category, parsed_tier)
+}
+
+fn parse_facts(
+    codes: &[Spanned<String>],
+    errors: &mut Vec<LexiconError>,
+    located: &Locate<'_>,
+) -> CaseFacts {
+    let mut facts = CaseFacts::NONE;
+    for code in codes {
+        match code.get_ref().parse::<CaseFact>() {
+            Ok(fact) => facts = facts.with(fact),
+            Err(_) => errors.push(located(
+                code.span(),
+                LexiconErrorKind::UnknownFact(code.get_ref().clone()),
+            )),
+        }
+    }
+    facts
+}
+
+fn parse_rules(
+    raw_rules: Vec<RawRule>,
+    errors: &mut Vec<LexiconError>,
+    located: &Locate<'_>,
+) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    let mut ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for raw in raw_rules {
+        let before = errors.len();
+        let id = raw.id.get_ref().trim().to_string();
+        if id.is_empty() {
+            errors.push(located(raw.id.span(), LexiconErrorKind::EmptyTerm));
+        } else if !ids.insert(id.clone()) {
+            errors.push(located(
+                raw.id.span(),
+                LexiconErrorKind::DuplicateRule(id.clone()),
+            ));
+        }
+        let (category, tier) = parse_category_tier(&raw.category, &raw.tier, errors, located);
+        let within = raw.within.as_ref().map_or(DEFAULT_WITHIN, |w| *w.get_ref());
+        if let Some(raw_within) = &raw.within {
+            if *raw_within.get_ref() > MAX_WITHIN || *raw_within.get_ref() == 0 {
+                errors.push(located(
+                    raw_within.span(),
+                    LexiconErrorKind::WithinOutOfRange(*raw_within.get_ref()),
+                ));
+            }
+        }
+        let mut words = |list: &[Spanned<String>]| -> Vec<String> {
+            let mut out: Vec<String> = Vec::new();
+            for word in list {
+                let text = normalize(word.get_ref()).text.trim().to_string();
+                if text.is_empty() {
+                    errors.push(located(word.span(), LexiconErrorKind::EmptyTerm));
+                } else if !out.contains(&text) {
+                    out.push(text);
+                }
+            }
+            out
+        };
+        let slots = [words(&raw.actor), words(&raw.action), words(&raw.target)];
+        let unless = words(&raw.unless);
+        let n_used = slots.iter().filter(|s| !s.is_empty()).count();
+        if n_used < 2 {
+            errors.push(located(
+                raw.id.span(),
+                LexiconErrorKind::TooFewSlots(id.clone()),
+            ));
+        }
+        let lawful_with = parse_facts(&raw.lawful_with, errors, located);
+        if errors.len() > before {
+            continue;
+        }
+        if let (Some(category), Some(tier)) = (category, tier) {
+            rules.push(Rule {
+                id,
+                category,
+                tier,
+                within,
+                slots,
+                unless,
+                lawful_with,
+            });
+        }
+    }
+    rules
 }
 
 /// One problem in a lexicon file, with where it is.
@@ -337,6 +469,18 @@ pub enum LexiconErrorKind {
     /// A file above [`MAX_LEXICON_BYTES`].
     #[error("lexicon file is {0} bytes, above the limit of 4 MiB")]
     TooLarge(usize),
+    /// A fact code that is not one of [`CaseFact::ALL`].
+    #[error("unknown fact `{0}` (known: legal_filed, hearing_date, judgment, lawyer_letter, visit_scheduled)")]
+    UnknownFact(String),
+    /// Two rules with the same id.
+    #[error("duplicate rule id `{0}`")]
+    DuplicateRule(String),
+    /// A rule that lists words for fewer than two of actor, action and target.
+    #[error("rule `{0}` needs words in at least two of actor, action and target")]
+    TooFewSlots(String),
+    /// A rule `within` of 0 or above [`MAX_WITHIN`].
+    #[error("rule within {0} is out of range (1 to 120 characters)")]
+    WithinOutOfRange(usize),
 }
 
 /// Every problem found in one lexicon file.
@@ -381,6 +525,40 @@ struct RawLexicon {
     negation: Option<RawNegation>,
     #[serde(default)]
     group: Vec<RawGroup>,
+    #[serde(default)]
+    rule: Vec<RawRule>,
+    #[serde(default)]
+    context: Option<RawContext>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContext {
+    #[serde(default)]
+    reported: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    category: Spanned<String>,
+    tier: Spanned<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
+    #[serde(default)]
+    within: Option<Spanned<usize>>,
+    #[serde(default)]
+    actor: Vec<Spanned<String>>,
+    #[serde(default)]
+    action: Vec<Spanned<String>>,
+    #[serde(default)]
+    target: Vec<Spanned<String>>,
+    #[serde(default)]
+    unless: Vec<Spanned<String>>,
+    #[serde(default)]
+    lawful_with: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -400,5 +578,7 @@ struct RawGroup {
     #[serde(default)]
     #[allow(dead_code)]
     note: Option<String>,
+    #[serde(default)]
+    lawful_with: Vec<Spanned<String>>,
     terms: Vec<Spanned<String>>,
 }

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::facts::CaseFacts;
 use crate::inspect::{Hit, Inspector, Verdict};
 use crate::lexicon::line_column;
 
@@ -10,9 +11,10 @@ use crate::lexicon::line_column;
 ///
 /// Each hit is one line: `LINE:COLUMN  TIER  CATEGORY  TERM  bytes START..END  "ORIGINAL"`, where
 /// line and column are 1-based (column counted in characters) and the byte range is in the
-/// original text. A final line gives the counts and the verdict.
-pub fn check_report(inspector: &Inspector, text: &str) -> (String, i32) {
-    let hits = inspector.inspect(text);
+/// original text; a pattern rule's line ends with `rule ID`, and a softened block hit with
+/// `warn because REASON`. A final line gives the counts and the verdict.
+pub fn check_report(inspector: &Inspector, text: &str, facts: CaseFacts) -> (String, i32) {
+    let hits = inspector.inspect_with(text, facts);
     let report = format_hits(text, &hits);
     let status = if Inspector::has_block(&hits) { 1 } else { 0 };
     (report, status)
@@ -25,7 +27,7 @@ pub fn format_hits(text: &str, hits: &[Hit]) -> String {
         let (line, column) = line_column(text, hit.span.start);
         let original = text.get(hit.span.clone()).unwrap_or("");
         // Writing to a String cannot fail.
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{line}:{column}\t{tier}\t{category}\t{term}\tbytes {start}..{end}\t{original:?}",
             tier = hit.tier,
@@ -34,6 +36,13 @@ pub fn format_hits(text: &str, hits: &[Hit]) -> String {
             start = hit.span.start,
             end = hit.span.end,
         );
+        if let Some(rule) = &hit.rule {
+            let _ = write!(out, "\trule {rule}");
+        }
+        if let Some(why) = &hit.softened_by {
+            let _ = write!(out, "\twarn because {why}");
+        }
+        out.push('\n');
     }
     let n_block = hits.iter().filter(|h| h.tier == crate::Tier::Block).count();
     let n_warn = hits.len() - n_block;

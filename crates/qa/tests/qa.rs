@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use recoup_qa::lexicon::Term;
 use recoup_qa::normalize::normalize;
-use recoup_qa::{check_report, Category, Hit, Inspector, Lexicon, LexiconErrorKind, Tier, Verdict};
+use recoup_qa::{
+    check_report, CaseFacts, Category, Hit, Inspector, Lexicon, LexiconErrorKind, Tier, Verdict,
+};
 
 /// The shipped inspector, built once for the whole test binary (the property tests call it
 /// hundreds of times).
@@ -279,7 +281,11 @@ fn overlapping_terms_report_the_longest_once() {
 #[test]
 fn the_report_lists_each_hit_with_line_and_column_and_exits_1_on_block() {
     let inspector = shipped();
-    let (report, status) = check_report(inspector, "您好。\n再不还就通知你单位。律师函已发出。");
+    let (report, status) = check_report(
+        inspector,
+        "您好。\n再不还就通知你单位。律师函已发出。",
+        CaseFacts::NONE,
+    );
     assert_eq!(status, 1);
     assert_eq!(
         report,
@@ -287,13 +293,13 @@ fn the_report_lists_each_hit_with_line_and_column_and_exits_1_on_block() {
          2:11\twarn\tlegal_action\t律师函\tbytes 40..49\t\"律师函\"\n\
          2 hit(s): 1 block, 1 warn; verdict block\n"
     );
-    let (report, status) = check_report(inspector, "律师函已发出");
+    let (report, status) = check_report(inspector, "律师函已发出", CaseFacts::NONE);
     assert_eq!(status, 0);
     assert!(
         report.ends_with("1 hit(s): 0 block, 1 warn; verdict warn\n"),
         "{report}"
     );
-    let (report, status) = check_report(inspector, "您好");
+    let (report, status) = check_report(inspector, "您好", CaseFacts::NONE);
     assert_eq!(
         (report.as_str(), status),
         ("0 hit(s): 0 block, 0 warn; verdict clean\n", 0)
