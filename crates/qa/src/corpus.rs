@@ -353,6 +353,19 @@ impl Scorecard {
             cell(self.held_out_total()),
             cell(self.total())
         );
+        let _ = writeln!(out);
+        for (name, counts) in [
+            ("tuning", self.tuning_total()),
+            ("held-out", self.held_out_total()),
+            ("all", self.total()),
+        ] {
+            let _ = writeln!(
+                out,
+                "{name:<9} recall {:>6}  false positives {:>6}",
+                percent(counts.blocked, counts.block),
+                percent(counts.false_positive, counts.lawful)
+            );
+        }
         if !self.misses.is_empty() {
             let _ = writeln!(out, "\n{} sentence(s) scored wrong:", self.misses.len());
             for miss in &self.misses {
@@ -406,16 +419,27 @@ fn total(part: &BTreeMap<Option<Category>, Counts>) -> Counts {
 
 fn cell(counts: Counts) -> String {
     let recall = if counts.block == 0 {
-        "    -   ".to_string()
+        "-".to_string()
     } else {
-        format!("{:>3}/{:<3} ", counts.blocked, counts.block)
+        format!("{}/{}", counts.blocked, counts.block)
     };
     let false_positive = if counts.lawful == 0 {
-        "   -   ".to_string()
+        "-".to_string()
     } else {
-        format!("{:>2}/{:<3}", counts.false_positive, counts.lawful)
+        format!("{}/{}", counts.false_positive, counts.lawful)
     };
-    format!("{recall}| {false_positive}")
+    format!("{recall:>9} | {false_positive:<9}")
+}
+
+/// A share in percent with one decimal, `-` when there is nothing to share.
+fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        "-".to_string()
+    } else {
+        // Integer tenths of a percent, rounded half up: no floats needed for a report.
+        let tenths = (part * 1000 + whole / 2) / whole;
+        format!("{}.{}%", tenths / 10, tenths % 10)
+    }
 }
 
 #[cfg(test)]
