@@ -354,7 +354,22 @@ impl Inspector {
             );
         }
         hits.sort_by_key(|(start, hit)| (*start, hit.rule.is_some()));
-        hits.into_iter().map(|(_, hit)| hit).collect()
+        let hits: Vec<Hit> = hits.into_iter().map(|(_, hit)| hit).collect();
+        // A rule that only restates a term of the same category and tier inside that term's
+        // span adds nothing to the report.
+        hits.iter()
+            .filter(|hit| {
+                hit.rule.is_none()
+                    || !hits.iter().any(|term| {
+                        term.rule.is_none()
+                            && term.category == hit.category
+                            && term.tier >= hit.tier
+                            && term.span.start <= hit.span.start
+                            && hit.span.end <= term.span.end
+                    })
+            })
+            .cloned()
+            .collect()
     }
 
     /// Adds a hit for each rule that fires in a sentence (at most one per rule and sentence).
