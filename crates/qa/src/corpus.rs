@@ -433,12 +433,10 @@ fn cell(counts: Counts) -> String {
 
 /// A share in percent with one decimal, `-` when there is nothing to share.
 fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 {
-        "-".to_string()
-    } else {
-        // Integer tenths of a percent, rounded half up: no floats needed for a report.
-        let tenths = (part * 1000 + whole / 2) / whole;
-        format!("{}.{}%", tenths / 10, tenths % 10)
+    // Integer tenths of a percent, rounded half up: no floats needed for a report.
+    match (part * 1000 + whole / 2).checked_div(whole) {
+        Some(tenths) => format!("{}.{}%", tenths / 10, tenths % 10),
+        None => "-".to_string(),
     }
 }
 
