@@ -104,6 +104,8 @@ struct Pattern {
     slots: Vec<(u32, Slot)>,
     unless_of: Vec<u32>,
     reported: bool,
+    own_voice: bool,
+    disclaimer: bool,
     word_start: bool,
     word_end: bool,
 }
@@ -113,6 +115,40 @@ struct TermUse {
     category: Category,
     tier: Tier,
     lawful_with: CaseFacts,
+}
+
+/// Where the reported-speech, own-voice and disclaimer cues of one text are.
+#[derive(Debug, Default)]
+struct SpeechContext {
+    /// Reported-speech cues: start, end, pattern.
+    reported: Vec<(usize, usize, usize)>,
+    /// Own-voice cues: start, end.
+    own_voice: Vec<(usize, usize)>,
+    /// Disclaimer cues: start, pattern.
+    disclaimers: Vec<(usize, usize)>,
+}
+
+impl SpeechContext {
+    /// The reported-speech cue whose reach covers a hit at `start`: earlier in the same
+    /// sentence, not part of an own-voice phrase (向客户说明), with no own-voice word between it
+    /// and the hit (客户称…，催收员仍连续回拨).
+    fn reported_before(
+        &self,
+        start: usize,
+        sentence: usize,
+        sentences: &SentenceBreaks,
+    ) -> Option<u32> {
+        self.reported
+            .iter()
+            .filter(|&&(at, _, _)| at < start && sentences.index(at) == sentence)
+            .filter(|&&(at, end, _)| {
+                !self.own_voice.iter().any(|&(o_start, o_end)| {
+                    (o_start < end && at < o_end) || (o_start >= end && o_start < start)
+                })
+            })
+            .map(|&(_, _, cue)| cue as u32)
+            .next_back()
+    }
 }
 
 /// How many more tokens a negation cue may stand before a rule's action than before a term:
@@ -137,13 +173,20 @@ impl Inspector {
             }
             by_text.insert(text.to_string(), patterns.len());
             patterns.push(Pattern {
-                word_start: text.chars().next().is_some_and(is_word_char),
-                word_end: text.chars().next_back().is_some_and(is_word_char),
+                // Only letters make a whole-word term: "sue" must not match "issue", but a
+                // count such as 10次 is still a count inside 210次.
+                word_start: text.chars().next().is_some_and(|c| c.is_ascii_alphabetic()),
+                word_end: text
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_ascii_alphabetic()),
                 text: text.to_string(),
                 term: None,
                 slots: Vec::new(),
                 unless_of: Vec::new(),
                 reported: false,
+                own_voice: false,
+                disclaimer: false,
             });
             patterns.len() - 1
         };
@@ -188,6 +231,18 @@ impl Inspector {
                 let pattern_idx = pattern_for(cue, &mut patterns);
                 if let Some(pattern) = patterns.get_mut(pattern_idx) {
                     pattern.reported = true;
+                }
+            }
+            for cue in lexicon.own_voice_cues() {
+                let pattern_idx = pattern_for(cue, &mut patterns);
+                if let Some(pattern) = patterns.get_mut(pattern_idx) {
+                    pattern.own_voice = true;
+                }
+            }
+            for cue in lexicon.disclaimer_cues() {
+                let pattern_idx = pattern_for(cue, &mut patterns);
+                if let Some(pattern) = patterns.get_mut(pattern_idx) {
+                    pattern.disclaimer = true;
                 }
             }
             for cue in lexicon.negation_cues() {
@@ -263,7 +318,7 @@ impl Inspector {
         let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
         let mut occurrences: Vec<Occurrence> = Vec::new();
         let mut unless: Vec<(u32, usize)> = Vec::new();
-        let mut reported: Vec<(usize, usize)> = Vec::new();
+        let mut context = SpeechContext::default();
         for found in automaton.find_overlapping_iter(norm) {
             let pattern_idx = found.pattern().as_usize();
             let Some(pattern) = self.patterns.get(pattern_idx) else {
@@ -296,7 +351,15 @@ impl Inspector {
                 unless.push((rule, found.start()));
             }
             if pattern.reported {
-                reported.push((found.start(), pattern_idx));
+                context
+                    .reported
+                    .push((found.start(), found.end(), pattern_idx));
+            }
+            if pattern.own_voice {
+                context.own_voice.push((found.start(), found.end()));
+            }
+            if pattern.disclaimer {
+                context.disclaimers.push((found.start(), pattern_idx));
             }
         }
         if candidates.is_empty() && occurrences.is_empty() {
@@ -336,7 +399,7 @@ impl Inspector {
                 facts,
                 start,
                 &sentences,
-                &reported,
+                &context,
             );
             hits.push((start, hit));
         }
@@ -346,7 +409,7 @@ impl Inspector {
                 &normalized,
                 &mut occurrences,
                 &unless,
-                &reported,
+                &context,
                 &claimed,
                 &sentences,
                 facts,
@@ -380,7 +443,7 @@ impl Inspector {
         normalized: &crate::normalize::Normalized,
         occurrences: &mut [Occurrence],
         unless: &[(u32, usize)],
-        reported: &[(usize, usize)],
+        context: &SpeechContext,
         claimed: &[(usize, usize)],
         sentences: &SentenceBreaks,
         facts: CaseFacts,
@@ -426,7 +489,7 @@ impl Inspector {
                 facts,
                 first.0,
                 sentences,
-                reported,
+                context,
             );
             hits.push((first.0, hit));
         }
@@ -440,7 +503,7 @@ impl Inspector {
         facts: CaseFacts,
         start: usize,
         sentences: &SentenceBreaks,
-        reported: &[(usize, usize)],
+        context: &SpeechContext,
     ) {
         if hit.tier != Tier::Block {
             return;
@@ -451,15 +514,18 @@ impl Inspector {
             return;
         }
         let sentence = sentences.index(start);
-        if let Some(&(_, cue)) = reported
+        if let Some(&(_, cue)) = context
+            .disclaimers
             .iter()
-            .find(|&&(at, _)| at < start && sentences.index(at) == sentence)
+            .find(|&&(at, _)| sentences.index(at) == sentence)
         {
             hit.tier = Tier::Warn;
-            hit.softened_by = Some(format!(
-                "reported speech: {}",
-                self.pattern_text(cue as u32)
-            ));
+            hit.softened_by = Some(format!("disclaimed: {}", self.pattern_text(cue as u32)));
+            return;
+        }
+        if let Some(cue) = context.reported_before(start, sentence, sentences) {
+            hit.tier = Tier::Warn;
+            hit.softened_by = Some(format!("reported speech: {}", self.pattern_text(cue)));
         }
     }
 

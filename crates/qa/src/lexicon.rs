@@ -152,6 +152,8 @@ pub struct Lexicon {
     negation: Vec<NegationCue>,
     rules: Vec<Rule>,
     reported: Vec<String>,
+    own_voice: Vec<String>,
+    disclaimers: Vec<String>,
 }
 
 /// The largest lexicon file accepted, in bytes. It keeps the combined automaton far below the
@@ -256,15 +258,26 @@ impl Lexicon {
         }
 
         let rules = parse_rules(raw.rule, &mut errors, &located);
-        let mut reported = Vec::new();
-        for cue in raw.context.map(|c| c.reported).unwrap_or_default() {
-            let text = normalize(cue.get_ref()).text.trim().to_string();
-            if text.is_empty() {
-                errors.push(located(cue.span(), LexiconErrorKind::EmptyTerm));
-            } else {
-                reported.push(text);
+        let context = raw.context.unwrap_or(RawContext {
+            reported: Vec::new(),
+            own_voice: Vec::new(),
+            disclaimers: Vec::new(),
+        });
+        let mut cue_list = |cues: Vec<Spanned<String>>| -> Vec<String> {
+            let mut out = Vec::new();
+            for cue in cues {
+                let text = normalize(cue.get_ref()).text.trim().to_string();
+                if text.is_empty() {
+                    errors.push(located(cue.span(), LexiconErrorKind::EmptyTerm));
+                } else {
+                    out.push(text);
+                }
             }
-        }
+            out
+        };
+        let reported = cue_list(context.reported);
+        let own_voice = cue_list(context.own_voice);
+        let disclaimers = cue_list(context.disclaimers);
 
         if errors.is_empty() {
             Ok(Lexicon {
@@ -274,6 +287,8 @@ impl Lexicon {
                 negation,
                 rules,
                 reported,
+                own_voice,
+                disclaimers,
             })
         } else {
             Err(LexiconErrors { errors })
@@ -309,6 +324,18 @@ impl Lexicon {
     /// same sentence is a collector reporting what someone else said, so it is warn.
     pub fn reported_cues(&self) -> &[String] {
         &self.reported
+    }
+
+    /// Words that mark the collector's own voice (催收员, 向客户, "agent"): a reported-speech
+    /// cue they overlap is not one (向客户说明 is not 客户说), and one after a cue ends its reach.
+    pub fn own_voice_cues(&self) -> &[String] {
+        &self.own_voice
+    }
+
+    /// Words that say the sentence rejects a claim rather than makes it (不实说法, "is false"):
+    /// anywhere in a sentence they make its block hits warn.
+    pub fn disclaimer_cues(&self) -> &[String] {
+        &self.disclaimers
     }
 }
 
@@ -536,6 +563,10 @@ struct RawLexicon {
 struct RawContext {
     #[serde(default)]
     reported: Vec<Spanned<String>>,
+    #[serde(default)]
+    own_voice: Vec<Spanned<String>>,
+    #[serde(default)]
+    disclaimers: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

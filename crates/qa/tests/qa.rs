@@ -258,16 +258,29 @@ fn latin_terms_match_whole_words_only() {
 #[test]
 fn overlapping_terms_report_the_longest_once() {
     let inspector = shipped();
-    let hits = found(inspector, "我们会上门找你家人");
+    let text = "我们会上门找你家人";
+    let terms: Vec<(Category, Tier, String)> = inspector
+        .inspect(text)
+        .into_iter()
+        .filter(|hit| hit.rule.is_none())
+        .map(|hit| (hit.category, hit.tier, text[hit.span].to_string()))
+        .collect();
     assert_eq!(
-        hits,
+        terms,
         vec![(
             Category::VisitThreat,
             Tier::Block,
             "我们会上门找你".to_string()
         )],
-        "one hit, the longest"
+        "one term hit, the longest"
     );
+    // The family it names is a second finding, by the third-party rule.
+    let rules: Vec<String> = inspector
+        .inspect(text)
+        .into_iter()
+        .filter_map(|h| h.rule)
+        .collect();
+    assert_eq!(rules, vec!["tell_third_party".to_string()]);
     let hits = found(inspector, "你这个臭不要脸的老赖");
     assert_eq!(
         hits,
