@@ -53,11 +53,23 @@ test("the sign-in page loads no chart code", async ({ page }) => {
 test("a wrong password is shown next to the password field", async ({ page }) => {
   await signIn(page, "admin", "not-the-password");
   const passwordItem = page.locator(".ant-form-item").filter({ has: page.getByTestId("login-password") });
-  await expect(passwordItem.locator(".ant-form-item-explain-error")).toHaveText(
-    "用户名或密码错误，或账户已被暂时锁定",
-  );
+  await expect(passwordItem.locator(".ant-form-item-explain-error")).toHaveText("用户名或密码错误");
   await expect(page).toHaveURL(/\/login/);
   await shot(page, "login-error-zh");
+});
+
+test("repeated failures make this address wait, counted down, with sign-in disabled", async ({ page }) => {
+  // An unknown name is throttled like a real one, and no other test signs in as it.
+  const passwordItem = page.locator(".ant-form-item").filter({ has: page.getByTestId("login-password") });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await signIn(page, "nobody-e2e", `guess-${attempt}`);
+    await expect(passwordItem.locator(".ant-form-item-explain-error")).toHaveText("用户名或密码错误");
+  }
+  await page.getByTestId("login-password").fill("one more");
+  await page.getByTestId("login-submit").click();
+  await expect(page.getByTestId("login-throttled")).toContainText("登录失败次数过多");
+  await expect(page.getByTestId("login-submit")).toBeDisabled();
+  await shot(page, "login-throttled-zh");
 });
 
 for (const username of ["admin", "manager"]) {

@@ -293,9 +293,17 @@ export class ApiError extends Error {
     readonly field: string | null,
     /** The compliance rule that blocked a contact (409 from the SMS and call endpoints). */
     readonly rule: string | null = null,
+    /** Seconds to wait before trying again (`Retry-After` on 429 from sign-in). */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
+}
+
+/** A `Retry-After` header in seconds (the server sends whole seconds), or null. */
+function retryAfterSeconds(header: string | null): number | null {
+  const seconds = header === null ? NaN : Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : null;
 }
 
 /** Any thrown value as an `ApiError`. */
@@ -366,6 +374,7 @@ export async function request<T>(
       failure.message ?? response.statusText,
       failure.field ?? null,
       failure.rule ?? null,
+      retryAfterSeconds(response.headers.get("Retry-After")),
     );
   }
   return json as T;

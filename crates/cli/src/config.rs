@@ -242,8 +242,11 @@ struct RawServer {
     listen: Option<String>,
     session_idle_minutes: Option<u32>,
     session_absolute_hours: Option<u32>,
-    lockout_threshold: Option<u32>,
-    lockout_minutes: Option<u32>,
+    login_throttle_after: Option<u32>,
+    login_throttle_address_after: Option<u32>,
+    login_throttle_first_wait_secs: Option<u32>,
+    login_throttle_max_wait_minutes: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
     cookie_secure: Option<bool>,
     body_limit_kib: Option<u32>,
     header_read_timeout_secs: Option<u32>,
@@ -456,17 +459,41 @@ fn parse_server(raw: RawServer) -> anyhow::Result<ServerSettings> {
         }
         config.auth.session_absolute = TimeDelta::hours(i64::from(hours));
     }
-    if let Some(threshold) = raw.lockout_threshold {
-        if !(1..=100).contains(&threshold) {
-            bail!("server.lockout_threshold: 1 to 100, got {threshold}");
+    if let Some(failures) = raw.login_throttle_after {
+        if !(1..=100).contains(&failures) {
+            bail!("server.login_throttle_after: 1 to 100, got {failures}");
         }
-        config.auth.lockout_threshold = threshold;
+        config.auth.throttle_after = failures;
     }
-    if let Some(minutes) = raw.lockout_minutes {
-        if !(1..=24 * 60).contains(&minutes) {
-            bail!("server.lockout_minutes: 1 to 1440 (a day), got {minutes}");
+    if let Some(failures) = raw.login_throttle_address_after {
+        if !(1..=100_000).contains(&failures) {
+            bail!("server.login_throttle_address_after: 1 to 100000, got {failures}");
         }
-        config.auth.lockout_duration = TimeDelta::minutes(i64::from(minutes));
+        config.auth.address_throttle_after = failures;
+    }
+    if let Some(secs) = raw.login_throttle_first_wait_secs {
+        if !(1..=3600).contains(&secs) {
+            bail!("server.login_throttle_first_wait_secs: 1 to 3600, got {secs}");
+        }
+        config.auth.throttle_first_wait = TimeDelta::seconds(i64::from(secs));
+    }
+    if let Some(minutes) = raw.login_throttle_max_wait_minutes {
+        if !(1..=24 * 60).contains(&minutes) {
+            bail!("server.login_throttle_max_wait_minutes: 1 to 1440 (a day), got {minutes}");
+        }
+        config.auth.throttle_max_wait = TimeDelta::minutes(i64::from(minutes));
+    }
+    if config.auth.throttle_first_wait > config.auth.throttle_max_wait {
+        bail!("server.login_throttle_first_wait_secs: longer than login_throttle_max_wait_minutes");
+    }
+    if let Some(proxies) = &raw.trusted_proxies {
+        config.trusted_proxies = proxies
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                parse_proxy(entry).with_context(|| format!("server.trusted_proxies[{i}]"))
+            })
+            .collect::<anyhow::Result<_>>()?;
     }
     if let Some(secure) = raw.cookie_secure {
         config.cookie_secure = secure;
@@ -765,6 +792,19 @@ fn parse_multiple_bp(text: &str) -> anyhow::Result<u32> {
     Ok(bp as u32)
 }
 
+/// A trusted proxy: an address (`127.0.0.1`, `::1`) or a network (`10.0.0.0/8`).
+fn parse_proxy(entry: &str) -> anyhow::Result<ipnet::IpNet> {
+    if let Ok(net) = entry.parse::<ipnet::IpNet>() {
+        return Ok(net);
+    }
+    entry
+        .parse::<std::net::IpAddr>()
+        .map(ipnet::IpNet::from)
+        .map_err(|_| {
+            anyhow::anyhow!("`{entry}` is neither an IP address nor a network such as 10.0.0.0/8")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -953,15 +993,29 @@ buckets = [{ label = "current", from_dpd = 0 }, { label = "30+", from_dpd = 30 }
     fn every_server_setting_is_read() {
         let settings = Settings::parse(
             "[server]\nlisten = \"0.0.0.0:9000\"\nsession_idle_minutes = 10\nsession_absolute_hours = 2\n\
-             lockout_threshold = 3\nlockout_minutes = 7\ncookie_secure = true\nbody_limit_kib = 16\n",
+             login_throttle_after = 3\nlogin_throttle_address_after = 40\nlogin_throttle_first_wait_secs = 10\n\
+             login_throttle_max_wait_minutes = 7\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n\
+             cookie_secure = true\nbody_limit_kib = 16\n",
         )
         .unwrap();
         let server = settings.server;
         assert_eq!(server.listen, "0.0.0.0:9000");
         assert_eq!(server.config.auth.session_idle, TimeDelta::minutes(10));
         assert_eq!(server.config.auth.session_absolute, TimeDelta::hours(2));
-        assert_eq!(server.config.auth.lockout_threshold, 3);
-        assert_eq!(server.config.auth.lockout_duration, TimeDelta::minutes(7));
+        assert_eq!(server.config.auth.throttle_after, 3);
+        assert_eq!(server.config.auth.address_throttle_after, 40);
+        assert_eq!(
+            server.config.auth.throttle_first_wait,
+            TimeDelta::seconds(10)
+        );
+        assert_eq!(server.config.auth.throttle_max_wait, TimeDelta::minutes(7));
+        assert_eq!(
+            server.config.trusted_proxies,
+            vec![
+                "127.0.0.1/32".parse::<ipnet::IpNet>().unwrap(),
+                "10.0.0.0/8".parse().unwrap()
+            ]
+        );
         assert!(server.config.cookie_secure);
         assert_eq!(server.config.body_limit, 16 * 1024);
         assert_eq!(
@@ -1006,8 +1060,16 @@ buckets = [{ label = "current", from_dpd = 0 }, { label = "30+", from_dpd = 30 }
             ("[ledger]\nunknown = 1\n", "line 2"),
             ("[ledger\n", "line 1"),
             (
-                "[server]\nlockout_threshold = 0\n",
-                "server.lockout_threshold",
+                "[server]\nlogin_throttle_after = 0\n",
+                "server.login_throttle_after",
+            ),
+            (
+                "[server]\ntrusted_proxies = [\"127.0.0.1\", \"proxy.local\"]\n",
+                "server.trusted_proxies[1]",
+            ),
+            (
+                "[server]\nlogin_throttle_first_wait_secs = 600\nlogin_throttle_max_wait_minutes = 5\n",
+                "server.login_throttle_first_wait_secs",
             ),
             (
                 "[server]\nsession_idle_minutes = 0\n",

@@ -1,5 +1,11 @@
-//! Sign-in rules, without crypto or storage: usernames, password strength, the lockout after
+//! Sign-in rules, without crypto or storage: usernames, password strength, the throttle after
 //! repeated failures and when a session has expired.
+//!
+//! Failed logins are throttled, never locked (OWASP ASVS 2.2.1): failures are counted per
+//! account *and client address*, and past a threshold each further attempt from that address
+//! must wait, the wait doubling up to a cap. Someone guessing from one address slows only
+//! themselves; the account's owner signing in from their own address is not kept out. A second
+//! count per address across every account slows one address trying many accounts.
 //!
 //! Like the rest of the core, nothing here reads a clock: every decision takes `now`.
 
@@ -8,10 +14,16 @@ use chrono::{DateTime, TimeDelta, Utc};
 /// How sign-in and sessions behave; every figure is configurable (`[server]` in recoup.toml).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthPolicy {
-    /// Consecutive failed logins that lock an account.
-    pub lockout_threshold: u32,
-    /// How long a locked account stays locked.
-    pub lockout_duration: TimeDelta,
+    /// Failures for one account from one address before that address must wait.
+    pub throttle_after: u32,
+    /// Failures from one address, whatever the accounts, before the address must wait.
+    pub address_throttle_after: u32,
+    /// The first wait; each further failure doubles it.
+    pub throttle_first_wait: TimeDelta,
+    /// The longest wait.
+    pub throttle_max_wait: TimeDelta,
+    /// Failures older than this, with none since, are forgotten.
+    pub throttle_forget: TimeDelta,
     /// A session unused for this long has expired.
     pub session_idle: TimeDelta,
     /// A session older than this has expired, however busy.
@@ -19,48 +31,70 @@ pub struct AuthPolicy {
 }
 
 impl Default for AuthPolicy {
-    /// Five failures lock for fifteen minutes; sessions last 30 idle minutes, 12 hours at most
-    /// (a working day).
+    /// Five failures for an account from one address (fifty from one address in all) start
+    /// waits of 30 seconds doubling to 15 minutes; an hour without failures forgets them.
+    /// Sessions last 30 idle minutes, 12 hours at most (a working day).
     fn default() -> AuthPolicy {
         AuthPolicy {
-            lockout_threshold: 5,
-            lockout_duration: TimeDelta::minutes(15),
+            throttle_after: 5,
+            address_throttle_after: 50,
+            throttle_first_wait: TimeDelta::seconds(30),
+            throttle_max_wait: TimeDelta::minutes(15),
+            throttle_forget: TimeDelta::hours(1),
             session_idle: TimeDelta::minutes(30),
             session_absolute: TimeDelta::hours(12),
         }
     }
 }
 
-/// What a failed login does to the account.
+/// The failures counted for one key (an account at an address, or an address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AfterFailure {
-    /// The consecutive-failure count to store.
-    pub failed_logins: u32,
-    /// Set when this failure locks the account: locked until then.
-    pub locked_until: Option<DateTime<Utc>>,
+pub struct Throttle {
+    /// Failures counted since the last success or the last quiet period.
+    pub failures: u32,
+    /// When the last failure happened.
+    pub last_failure: DateTime<Utc>,
+    /// Attempts before this instant are refused without checking the password.
+    pub wait_until: Option<DateTime<Utc>>,
 }
 
 impl AuthPolicy {
-    /// Whether an account with this lock is locked at `now`.
-    pub fn is_locked(&self, locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
-        locked_until.is_some_and(|until| now < until)
+    /// How long an attempt at `now` must still wait, if at all.
+    pub fn wait_left(&self, throttle: Option<&Throttle>, now: DateTime<Utc>) -> Option<TimeDelta> {
+        let until = throttle?.wait_until?;
+        (now < until).then(|| until - now)
     }
 
-    /// The account state after one more failed login. Reaching the threshold locks the account
-    /// and restarts the count, so the next failures after the lock ends lock it again only after
-    /// another full run of failures.
-    pub fn after_failure(&self, failed_logins: u32, now: DateTime<Utc>) -> AfterFailure {
-        let failed_logins = failed_logins.saturating_add(1);
-        if failed_logins >= self.lockout_threshold.max(1) {
-            AfterFailure {
-                failed_logins: 0,
-                locked_until: Some(now + self.lockout_duration),
-            }
-        } else {
-            AfterFailure {
-                failed_logins,
-                locked_until: None,
-            }
+    /// The count after one more failure at `now`, for a key whose threshold is `threshold`
+    /// ([`AuthPolicy::throttle_after`] or [`AuthPolicy::address_throttle_after`]). The
+    /// threshold-th failure starts a wait of `throttle_first_wait`; each one after doubles it,
+    /// up to `throttle_max_wait`.
+    pub fn after_failure(
+        &self,
+        previous: Option<&Throttle>,
+        threshold: u32,
+        now: DateTime<Utc>,
+    ) -> Throttle {
+        let failures = match previous {
+            Some(p) if now - p.last_failure < self.throttle_forget => p.failures.saturating_add(1),
+            _ => 1,
+        };
+        let threshold = threshold.max(1);
+        let wait_until = (failures >= threshold).then(|| {
+            // Past 2^40 times the first wait any cap is reached; the shift cannot overflow.
+            let doublings = (failures - threshold).min(40);
+            let millis = self
+                .throttle_first_wait
+                .num_milliseconds()
+                .saturating_mul(1_i64 << doublings)
+                .min(self.throttle_max_wait.num_milliseconds());
+            let wait = TimeDelta::milliseconds(millis);
+            now + wait
+        });
+        Throttle {
+            failures,
+            last_failure: now,
+            wait_until,
         }
     }
 
@@ -181,23 +215,53 @@ mod tests {
     }
 
     #[test]
-    fn the_threshold_th_failure_locks_for_the_lockout_duration() {
+    fn waits_start_at_the_threshold_double_and_stop_at_the_cap() {
         let policy = AuthPolicy {
-            lockout_threshold: 3,
-            lockout_duration: TimeDelta::minutes(10),
+            throttle_after: 3,
+            throttle_first_wait: TimeDelta::minutes(1),
+            throttle_max_wait: TimeDelta::minutes(5),
             ..AuthPolicy::default()
         };
-        let first = policy.after_failure(0, at(0));
-        assert_eq!(first.failed_logins, 1);
-        assert_eq!(first.locked_until, None);
-        let second = policy.after_failure(first.failed_logins, at(1));
-        assert_eq!(second.locked_until, None);
-        let third = policy.after_failure(second.failed_logins, at(2));
-        assert_eq!(third.locked_until, Some(at(12)));
-        assert_eq!(third.failed_logins, 0);
-        assert!(policy.is_locked(third.locked_until, at(11)));
-        assert!(!policy.is_locked(third.locked_until, at(12)));
-        assert!(!policy.is_locked(None, at(0)));
+        let first = policy.after_failure(None, 3, at(0));
+        assert_eq!((first.failures, first.wait_until), (1, None));
+        let second = policy.after_failure(Some(&first), 3, at(1));
+        assert_eq!(second.wait_until, None);
+        assert_eq!(policy.wait_left(Some(&second), at(1)), None);
+        let third = policy.after_failure(Some(&second), 3, at(2));
+        assert_eq!(third.wait_until, Some(at(3)));
+        assert_eq!(
+            policy.wait_left(Some(&third), at(2)),
+            Some(TimeDelta::minutes(1))
+        );
+        assert_eq!(policy.wait_left(Some(&third), at(3)), None);
+        let fourth = policy.after_failure(Some(&third), 3, at(3));
+        assert_eq!(fourth.wait_until, Some(at(5)), "doubled");
+        let fifth = policy.after_failure(Some(&fourth), 3, at(5));
+        assert_eq!(fifth.wait_until, Some(at(9)));
+        let sixth = policy.after_failure(Some(&fifth), 3, at(9));
+        assert_eq!(sixth.wait_until, Some(at(14)), "capped at five minutes");
+        let mut many = sixth;
+        for minute in 0..200 {
+            many = policy.after_failure(Some(&many), 3, at(20 + minute));
+        }
+        assert_eq!(
+            many.wait_until,
+            Some(at(219 + 5)),
+            "no overflow after many failures"
+        );
+    }
+
+    #[test]
+    fn a_quiet_period_forgets_the_failures() {
+        let policy = AuthPolicy {
+            throttle_forget: TimeDelta::minutes(60),
+            ..AuthPolicy::default()
+        };
+        let first = policy.after_failure(None, 5, at(0));
+        let second = policy.after_failure(Some(&first), 5, at(59));
+        assert_eq!(second.failures, 2);
+        let later = policy.after_failure(Some(&second), 5, at(59 + 60));
+        assert_eq!(later.failures, 1);
     }
 
     #[test]

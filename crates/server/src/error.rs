@@ -45,8 +45,12 @@ pub enum AppError {
     #[error("sign in first: no valid session")]
     Unauthenticated,
     /// A refused sign-in (401); deliberately says nothing about which part was wrong.
-    #[error("invalid username or password, or the account is locked for a while")]
+    #[error("invalid username or password")]
     InvalidCredentials,
+    /// Too many failed sign-ins for this account from this address, or from this address
+    /// (429 with `Retry-After`).
+    #[error("too many failed sign-ins from your address: try again in {retry_after_seconds} s")]
+    Throttled { retry_after_seconds: u64 },
     /// Signed in, but the role does not allow this (403).
     #[error("your role ({role}) does not allow {permission}")]
     Forbidden {
@@ -99,6 +103,7 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden { .. } | AppError::Csrf | AppError::Refused { .. } => {
                 StatusCode::FORBIDDEN
             }
@@ -120,6 +125,7 @@ impl AppError {
             AppError::BadRequest { code, .. } => code,
             AppError::Unauthenticated => "unauthenticated",
             AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Throttled { .. } => "too_many_attempts",
             AppError::Forbidden { .. } | AppError::Refused { .. } => "forbidden",
             AppError::Blocked { .. } => "blocked",
             AppError::Csrf => "csrf",
@@ -164,7 +170,18 @@ impl IntoResponse for AppError {
                 _ => None,
             },
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let AppError::Throttled {
+            retry_after_seconds,
+        } = self
+        {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }
 

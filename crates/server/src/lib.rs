@@ -24,6 +24,7 @@
 )]
 
 pub mod auth;
+mod client;
 mod clock;
 mod error;
 pub mod extract;

@@ -19,8 +19,11 @@ use crate::queue_totals::QueueTotals;
 /// Server settings (the `[server]` table of recoup.toml, less the listen address).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
-    /// Lockout after failed logins, session idle and absolute lifetimes.
+    /// The sign-in throttle after failed logins, session idle and absolute lifetimes.
     pub auth: AuthPolicy,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`[server] trusted_proxies`);
+    /// empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Mark the session cookie `Secure` (sent only over HTTPS). Turn on behind TLS; off by
     /// default because the default listener is plain HTTP on loopback.
     pub cookie_secure: bool,
@@ -101,6 +104,7 @@ impl Default for ServerConfig {
     fn default() -> ServerConfig {
         ServerConfig {
             auth: AuthPolicy::default(),
+            trusted_proxies: Vec::new(),
             cookie_secure: false,
             body_limit: 64 * 1024,
             plans: PlanSettings::default(),

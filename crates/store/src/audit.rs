@@ -30,7 +30,8 @@ pub enum AuditAction {
     /// A sign-in was refused: wrong password, unknown user, locked or inactive account.
     LoginFailed,
     /// Repeated failures locked an account.
-    AccountLocked,
+    /// Failures for an account at an address (or from an address) started a wait.
+    LoginThrottled,
     /// A user signed out.
     Logout,
     /// A user was created; the detail holds role, display name and agency (never the password).
@@ -65,7 +66,7 @@ impl AuditAction {
         match self {
             AuditAction::Login => "login",
             AuditAction::LoginFailed => "login_failed",
-            AuditAction::AccountLocked => "account_locked",
+            AuditAction::LoginThrottled => "login_throttled",
             AuditAction::Logout => "logout",
             AuditAction::UserCreated => "user_created",
             AuditAction::UserChanged => "user_changed",

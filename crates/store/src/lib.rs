@@ -32,6 +32,7 @@ mod reports;
 mod rows;
 mod settlement;
 mod sql;
+mod throttle;
 mod users;
 
 use std::str::FromStr;

@@ -1,5 +1,6 @@
-//! Users, passwords and sessions: creating users, signing in with lockout after repeated
-//! failures, finding the session behind a token, signing out — each change audited.
+//! Users, passwords and sessions: creating users, signing in with a throttle after repeated
+//! failures (per account and client address, never a lock: see `throttle`), finding the
+//! session behind a token, signing out — each change audited.
 //!
 //! Passwords are stored only as argon2id PHC strings. A session token is 32 random bytes shown
 //! to the client once; the database keeps only its SHA-256, so a copy of the database does not
@@ -20,6 +21,7 @@ use sqlx::{Any, Row, Transaction};
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::error::StoreError;
 use crate::sql::{dialect, hex, instant_text, parse_instant};
+use crate::throttle;
 use crate::{Backend, Store};
 
 /// The password every demo user gets (`recoup demo`); printed by the demo and in the README.
@@ -179,12 +181,18 @@ impl std::fmt::Debug for NewSession {
     }
 }
 
-/// What a sign-in attempt came to. A refusal does not say why: wrong password, unknown user,
-/// locked or inactive account all look the same to the caller (the audit log tells them apart).
+/// What a sign-in attempt came to. A refusal does not say why: wrong password, unknown user or
+/// inactive account all look the same to the caller (the audit log tells them apart).
 #[derive(Debug, Clone)]
 pub enum LoginOutcome {
     SignedIn(NewSession),
     Refused,
+    /// Too many failures for this account from this address (or from this address in all):
+    /// try again after `retry_after`. The password was not checked. Unknown usernames are
+    /// throttled the same way, so this reveals nothing about which exist.
+    Throttled {
+        retry_after: TimeDelta,
+    },
 }
 
 /// The user behind a live session.
@@ -519,9 +527,6 @@ impl Store {
             sets.push("region = ?");
         }
         let unlock = change.active == Some(true) || password_hash.is_some();
-        if unlock {
-            sets.push("failed_logins = 0, locked_until = NULL");
-        }
         let sql = format!("UPDATE app_user SET {} WHERE id = ?", sets.join(", "));
         let sql = dialect(self.backend, &sql);
         let mut update = sqlx::query(&sql);
@@ -538,6 +543,11 @@ impl Store {
             update = update.bind(region.as_deref());
         }
         update.bind(before.id).execute(&mut *tx).await?;
+        let throttles_cleared = if unlock {
+            throttle::clear_account(&mut tx, self.backend, username).await?
+        } else {
+            0
+        };
         let sessions_ended = if change.ends_sessions() {
             sqlx::query(&dialect(
                 self.backend,
@@ -571,6 +581,7 @@ impl Store {
                     "display_name": change.display_name,
                     "region": change.region,
                     "sessions_ended": sessions_ended,
+                    "throttles_cleared": throttles_cleared,
                     "open_cases": open_cases,
                 }),
                 event_id: event_id.to_string(),
@@ -623,24 +634,39 @@ impl Store {
         rows.iter().map(user_row).collect()
     }
 
-    /// Signs a user in: checks the password, applies the lockout policy, creates a session and
-    /// audits the attempt. See [`LoginOutcome`] for why refusals all look alike.
+    /// Signs a user in from `client` (the caller's address): applies the throttle, checks the
+    /// password, creates a session and audits the attempt. See [`LoginOutcome`] for why
+    /// refusals all look alike.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
+        client: &str,
         policy: &AuthPolicy,
         event_id: &str,
         now: DateTime<Utc>,
     ) -> Result<LoginOutcome, StoreError> {
-        // Long names are cut before they reach the audit log; they cannot exist anyway.
-        let given: String = username.chars().take(64).collect();
+        // Long names are cut before they reach the audit log or the throttle; they cannot
+        // exist anyway.
+        let given: String = username.chars().take(64).collect::<String>().to_lowercase();
+        let counts = self.throttle_counts(&given, client).await?;
+        if let Some(wait) = counts.wait_left(policy, now) {
+            let mut event = refusal(&given, "throttled", event_id);
+            event.detail = json!({
+                "reason": "throttled",
+                "client": client,
+                "retry_after_seconds": wait.num_seconds().max(1),
+            });
+            self.append_audit(now, &event).await?;
+            tracing::info!(client, "login refused: throttled");
+            return Ok(LoginOutcome::Throttled { retry_after: wait });
+        }
         let found = match Username::parse(username) {
             Ok(name) => {
                 let sql = dialect(
                     self.backend,
                     &format!(
-                        "SELECT {USER_COLUMNS}, password_hash, locked_until FROM app_user WHERE username = ?"
+                        "SELECT {USER_COLUMNS}, password_hash FROM app_user WHERE username = ?"
                     ),
                 )
                 .into_owned();
@@ -654,43 +680,48 @@ impl Store {
         let Some(row) = found else {
             let password = password.to_string();
             blocking(move || verify_password(&password, decoy_hash())).await?;
-            self.append_audit(now, &refusal(&given, "unknown_user", event_id))
-                .await?;
             tracing::info!("login refused: unknown user");
-            return Ok(LoginOutcome::Refused);
+            return self
+                .record_failed_login(
+                    &given,
+                    client,
+                    "unknown_user",
+                    &counts,
+                    policy,
+                    event_id,
+                    now,
+                )
+                .await;
         };
         let user = user_row(&row)?;
         let stored_hash: String = row.try_get(8)?;
-        let locked_until: Option<String> = row.try_get(9)?;
-        let locked_until = locked_until.as_deref().map(parse_instant).transpose()?;
         let password = password.to_string();
         let matches = blocking(move || verify_password(&password, &stored_hash)).await?;
-        if policy.is_locked(locked_until, now) {
-            self.append_audit(now, &refusal(&user.username, "locked", event_id))
-                .await?;
-            tracing::info!(username = %user.username, "login refused: account locked");
-            return Ok(LoginOutcome::Refused);
-        }
         if !user.active {
-            self.append_audit(now, &refusal(&user.username, "inactive", event_id))
-                .await?;
             tracing::info!(username = %user.username, "login refused: account inactive");
-            return Ok(LoginOutcome::Refused);
+            return self
+                .record_failed_login(&given, client, "inactive", &counts, policy, event_id, now)
+                .await;
         }
         if !matches {
-            self.record_failed_login(&user, policy, event_id, now)
-                .await?;
-            return Ok(LoginOutcome::Refused);
+            tracing::info!(username = %user.username, "login refused: wrong password");
+            return self
+                .record_failed_login(
+                    &given,
+                    client,
+                    "wrong_password",
+                    &counts,
+                    policy,
+                    event_id,
+                    now,
+                )
+                .await;
         }
         let token = random_token();
         let csrf_token = random_token();
         let expires_at = policy.session_expires(now);
         let mut tx = self.pool.begin().await?;
-        let sql = dialect(
-            self.backend,
-            "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = ?",
-        );
-        sqlx::query(&sql).bind(user.id).execute(&mut *tx).await?;
+        throttle::clear_account_at(&mut tx, self.backend, &user.username, client).await?;
         let sql = dialect(
             self.backend,
             "INSERT INTO user_session (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at) \
@@ -714,7 +745,7 @@ impl Store {
                 actor: user.username.clone(),
                 action: AuditAction::Login,
                 subject: format!("user:{}", user.username),
-                detail: json!({ "expires_at": instant_text(expires_at) }),
+                detail: json!({ "expires_at": instant_text(expires_at), "client": client }),
                 event_id: event_id.to_string(),
             },
         )
@@ -729,72 +760,52 @@ impl Store {
         }))
     }
 
-    /// Counts a failed login; the failure that reaches the threshold locks the account.
+    /// Counts a failed login for the account at `client` and for `client`, audits it, and
+    /// audits the start of a wait when this failure starts one.
+    #[allow(clippy::too_many_arguments)]
     async fn record_failed_login(
         &self,
-        user: &User,
+        username: &str,
+        client: &str,
+        reason: &str,
+        counts: &throttle::Counts,
         policy: &AuthPolicy,
         event_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<LoginOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
-        // The increment comes first so that concurrent failures queue on the row and none is
-        // lost; the policy then decides from the count before this failure.
-        let sql = dialect(
-            self.backend,
-            "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE id = ?",
-        );
-        sqlx::query(&sql).bind(user.id).execute(&mut *tx).await?;
-        let sql = dialect(
-            self.backend,
-            "SELECT failed_logins FROM app_user WHERE id = ?",
-        );
-        let counted: i64 = sqlx::query_scalar(&sql)
-            .bind(user.id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let before = u32::try_from(counted.saturating_sub(1)).unwrap_or(u32::MAX);
-        let after = policy.after_failure(before, now);
-        let sql = dialect(
-            self.backend,
-            "UPDATE app_user SET failed_logins = ?, locked_until = ? WHERE id = ?",
-        );
-        sqlx::query(&sql)
-            .bind(i64::from(after.failed_logins))
-            .bind(after.locked_until.map(instant_text))
-            .bind(user.id)
-            .execute(&mut *tx)
-            .await?;
-        audit::append(
-            &mut tx,
-            self.backend,
-            now,
-            &refusal(&user.username, "wrong_password", event_id),
-        )
-        .await?;
-        if let Some(until) = after.locked_until {
+        let after =
+            throttle::record_failure(&mut tx, self.backend, username, client, counts, policy, now)
+                .await?;
+        let mut event = refusal(username, reason, event_id);
+        event.detail = json!({ "reason": reason, "client": client });
+        audit::append(&mut tx, self.backend, now, &event).await?;
+        for (scope, count) in [("account", after.account), ("address", after.address)] {
+            let Some(until) = count.wait_until else {
+                continue;
+            };
             audit::append(
                 &mut tx,
                 self.backend,
                 now,
                 &AuditEvent {
                     actor: "system".into(),
-                    action: AuditAction::AccountLocked,
-                    subject: format!("user:{}", user.username),
+                    action: AuditAction::LoginThrottled,
+                    subject: format!("user:{username}"),
                     detail: json!({
-                        "failures": policy.lockout_threshold,
-                        "locked_until": instant_text(until),
+                        "scope": scope,
+                        "client": client,
+                        "failures": count.failures,
+                        "wait_until": instant_text(until),
                     }),
                     event_id: event_id.to_string(),
                 },
             )
             .await?;
-            tracing::warn!(username = %user.username, "account locked after repeated failed logins");
-        } else {
-            tracing::info!(username = %user.username, "login refused: wrong password");
+            tracing::warn!(client, scope, "sign-in throttled after repeated failures");
         }
         tx.commit().await?;
-        Ok(())
+        Ok(LoginOutcome::Refused)
     }
 
     /// The user behind a session token, if the session is alive at `now` and the user active.

@@ -16,7 +16,7 @@ import { canReadAudit } from "../roles";
 const AUDIT_ACTIONS = [
   "login",
   "login_failed",
-  "account_locked",
+  "login_throttled",
   "logout",
   "user_created",
   "user_changed",

@@ -1,6 +1,7 @@
 // Sign-in. A refusal is shown under the password field (the server does not say which part was
 // wrong, on purpose); an error naming another field is shown under that field; a network or
-// server failure is shown above the form.
+// server failure is shown above the form. After repeated failures the server asks this address
+// to wait (429 + Retry-After): the wait is counted down above the form and sign-in is disabled.
 import { useEffect, useState } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router-dom";
 import { Alert, Button, Card, Form, Input, Typography } from "antd";
@@ -29,6 +30,20 @@ export default function Login() {
   const [submitting, setSubmitting] = useState(false);
   const [failure, setFailure] = useState<ApiError | null>(null);
   const [refused, setRefused] = useState<"username" | "password" | null>(null);
+  // Seconds this address must wait after repeated failures (429), counted down on screen.
+  const [wait, setWait] = useState<number | null>(null);
+
+  useEffect(() => {
+    if (wait === null) {
+      return;
+    }
+    if (wait <= 0) {
+      setWait(null);
+      return;
+    }
+    const timer = window.setTimeout(() => setWait(wait - 1), 1000);
+    return () => window.clearTimeout(timer);
+  }, [wait]);
 
   // Errors set with setFields are not re-translated by the form: set them again on a switch.
   useEffect(() => {
@@ -49,7 +64,10 @@ export default function Login() {
       const user = await signIn(values.username.trim(), values.password);
       navigate(safeNext(params.get("next")) ?? homePath(user.role), { replace: true });
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 401 || error.status === 422 || error.status === 400)) {
+      if (error instanceof ApiError && error.status === 429) {
+        setWait(error.retryAfter ?? 60);
+        form.setFieldValue("password", "");
+      } else if (error instanceof ApiError && (error.status === 401 || error.status === 422 || error.status === 400)) {
         setRefused(error.field === "username" ? "username" : "password");
         form.setFieldValue("password", "");
       } else {
@@ -93,6 +111,16 @@ export default function Login() {
             style={{ marginBottom: 16 }}
           />
         ) : null}
+        {wait !== null ? (
+          <Alert
+            type="warning"
+            showIcon
+            role="alert"
+            data-testid="login-throttled"
+            message={t("login.throttled", { seconds: wait })}
+            style={{ marginBottom: 16 }}
+          />
+        ) : null}
         <Form<Fields>
           form={form}
           layout="vertical"
@@ -114,7 +142,14 @@ export default function Login() {
           >
             <Input.Password autoComplete="current-password" data-testid="login-password" />
           </Form.Item>
-          <Button type="primary" htmlType="submit" block loading={submitting} data-testid="login-submit">
+          <Button
+            type="primary"
+            htmlType="submit"
+            block
+            loading={submitting}
+            disabled={wait !== null}
+            data-testid="login-submit"
+          >
             {t("login.submit")}
           </Button>
         </Form>

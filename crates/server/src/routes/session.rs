@@ -10,6 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{cleared_cookie, session_cookie, AuthUser};
+use crate::client::ClientAddress;
 use crate::error::{ApiResult, AppError, ErrorBody};
 use crate::extract::{EventId, Json};
 use crate::state::AppState;
@@ -49,8 +50,11 @@ pub struct MeView {
     pub expires_at: String,
 }
 
-/// Sign in. Every refusal — wrong password, unknown user, locked or inactive account — is the
-/// same 401, so the answer does not reveal which usernames exist.
+/// Sign in. Every refusal — wrong password, unknown user, inactive account — is the same 401,
+/// so the answer does not reveal which usernames exist. After repeated failures for an account
+/// from one address (or from one address in all) that address gets 429 with `Retry-After`,
+/// without the password being checked; other addresses — the account's owner — are not
+/// affected.
 #[utoipa::path(
     post,
     path = "/session",
@@ -60,11 +64,13 @@ pub struct MeView {
         (status = 200, description = "Signed in; also sets the session cookie", body = SessionView),
         (status = 401, description = "Refused", body = ErrorBody),
         (status = 422, description = "Malformed request", body = ErrorBody),
+        (status = 429, description = "Too many failures from this address: wait `Retry-After` seconds", body = ErrorBody),
     )
 )]
 pub async fn login(
     State(state): State<AppState>,
     event_id: EventId,
+    client: ClientAddress,
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let now = state.now();
@@ -73,13 +79,22 @@ pub async fn login(
         .login(
             &body.username,
             &body.password,
+            &client.0,
             &state.config.auth,
             &event_id.0,
             now,
         )
         .await?;
-    let LoginOutcome::SignedIn(session) = outcome else {
-        return Err(AppError::InvalidCredentials);
+    let session = match outcome {
+        LoginOutcome::SignedIn(session) => session,
+        LoginOutcome::Refused => return Err(AppError::InvalidCredentials),
+        LoginOutcome::Throttled { retry_after } => {
+            // Round up: a client that waits the whole seconds is never refused again for it.
+            let millis = u64::try_from(retry_after.num_milliseconds()).unwrap_or(0);
+            return Err(AppError::Throttled {
+                retry_after_seconds: millis.div_ceil(1000).max(1),
+            });
+        }
     };
     let cookie = session_cookie(
         &session.token,

@@ -20,8 +20,11 @@ pub fn t0() -> DateTime<Utc> {
 pub fn test_config() -> ServerConfig {
     ServerConfig {
         auth: AuthPolicy {
-            lockout_threshold: 3,
-            lockout_duration: TimeDelta::minutes(15),
+            throttle_after: 3,
+            address_throttle_after: 30,
+            throttle_first_wait: TimeDelta::minutes(1),
+            throttle_max_wait: TimeDelta::minutes(15),
+            throttle_forget: TimeDelta::hours(1),
             session_idle: TimeDelta::minutes(30),
             session_absolute: TimeDelta::hours(12),
         },
@@ -169,6 +172,17 @@ impl TestApp {
     pub async fn try_login(&self, username: &str, password: &str) -> Response {
         self.client
             .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A sign-in attempt that a reverse proxy forwarded for `client` (`X-Forwarded-For`).
+    pub async fn try_login_from(&self, client: &str, username: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/session"))
+            .header("x-forwarded-for", client)
             .json(&serde_json::json!({ "username": username, "password": password }))
             .send()
             .await

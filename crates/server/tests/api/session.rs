@@ -61,41 +61,170 @@ async fn a_wrong_password_an_unknown_user_and_a_bad_username_get_the_same_answer
     }
 }
 
+fn retry_after(response: &reqwest::Response) -> Option<u64> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
 #[tokio::test]
-async fn repeated_failures_lock_the_account_until_the_lockout_ends() {
+async fn repeated_failures_make_the_address_wait_longer_each_time_and_are_audited() {
     for app in spawn_apps().await {
         for _ in 0..3 {
             let response = app.try_login("collector2", "wrong password").await;
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         }
-        // Locked: even the right password is refused, with the same answer.
-        let (status, body) =
-            status_and_json(app.try_login("collector2", "recoup-demo").await).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{}", app.backend);
-        assert_eq!(body["error"], "invalid_credentials");
-        // Another user is not affected.
-        app.login("collector1").await;
-        app.clock.advance(TimeDelta::minutes(14));
+        // Now this address waits a minute: even the right password is not checked.
+        let response = app.try_login("collector2", "recoup-demo").await;
         assert_eq!(
-            app.try_login("collector2", "recoup-demo").await.status(),
+            response.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            app.backend
+        );
+        assert_eq!(retry_after(&response), Some(60));
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "too_many_attempts");
+        // After the wait, one more failure doubles it.
+        app.clock.advance(TimeDelta::minutes(1));
+        assert_eq!(
+            app.try_login("collector2", "wrong again").await.status(),
             StatusCode::UNAUTHORIZED
         );
-        app.clock.advance(TimeDelta::minutes(1));
-        app.login("collector2").await;
-        let actions: Vec<String> = app
-            .store
-            .audit_rows(None, 100)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|row| row.subject == "user:collector2")
-            .map(|row| row.action)
-            .collect();
-        assert!(
-            actions.contains(&"account_locked".to_string()),
-            "{actions:?}"
+        let response = app.try_login("collector2", "recoup-demo").await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(retry_after(&response), Some(120));
+        app.clock.advance(TimeDelta::seconds(119));
+        assert_eq!(
+            app.try_login("collector2", "recoup-demo").await.status(),
+            StatusCode::TOO_MANY_REQUESTS
         );
-        assert_eq!(actions.first().map(String::as_str), Some("login"));
+        app.clock.advance(TimeDelta::seconds(1));
+        app.login("collector2").await;
+        let rows = app.store.audit_rows(None, 100).await.unwrap();
+        let mine: Vec<_> = rows
+            .iter()
+            .filter(|row| row.subject == "user:collector2")
+            .collect();
+        assert_eq!(mine.first().map(|row| row.action.as_str()), Some("login"));
+        let throttled: Vec<_> = mine
+            .iter()
+            .filter(|row| row.action == "login_throttled")
+            .collect();
+        assert_eq!(throttled.len(), 2, "a wait started twice: {mine:?}");
+        assert!(
+            throttled[0].detail.contains(r#""client":"127.0.0.1""#),
+            "{}",
+            throttled[0].detail
+        );
+        assert!(mine
+            .iter()
+            .any(|row| row.action == "login_failed"
+                && row.detail.contains(r#""reason":"throttled""#)));
+    }
+}
+
+#[tokio::test]
+async fn an_attacker_guessing_from_one_address_cannot_keep_the_owner_out() {
+    let apps = spawn_apps_with(|mut state, _| {
+        state.config = std::sync::Arc::new(recoup_server::ServerConfig {
+            trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+            ..(*state.config).clone()
+        });
+        state
+    })
+    .await;
+    for app in apps {
+        let attacker = "203.0.113.5";
+        let mut throttled = 0;
+        for _ in 0..20 {
+            let status = app
+                .try_login_from(attacker, "collector2", "guess")
+                .await
+                .status();
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                throttled += 1;
+            }
+        }
+        assert_eq!(
+            throttled, 17,
+            "{}: all but the first three wait",
+            app.backend
+        );
+        // The owner, at their own address, signs in at once.
+        let response = app
+            .try_login_from("198.51.100.7", "collector2", "recoup-demo")
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", app.backend);
+        // The attacker still waits, whatever they put first in the header: the proxy's
+        // rightmost entry is the one believed.
+        let forged = format!("198.51.100.7, {attacker}");
+        assert_eq!(
+            app.try_login_from(&forged, "collector2", "recoup-demo")
+                .await
+                .status(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forged_forwarded_for_buys_no_fresh_attempts() {
+    for app in spawn_apps().await {
+        let mut statuses = Vec::new();
+        for i in 0..5 {
+            let client = format!("192.0.2.{i}");
+            statuses.push(
+                app.try_login_from(&client, "collector2", "guess")
+                    .await
+                    .status(),
+            );
+        }
+        assert_eq!(
+            statuses,
+            [
+                StatusCode::UNAUTHORIZED,
+                StatusCode::UNAUTHORIZED,
+                StatusCode::UNAUTHORIZED,
+                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::TOO_MANY_REQUESTS
+            ],
+            "{}",
+            app.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_usernames_are_throttled_like_real_ones() {
+    for app in spawn_apps().await {
+        let mut real = Vec::new();
+        let mut unknown = Vec::new();
+        for _ in 0..4 {
+            real.push(app.try_login("collector1", "guess").await.status());
+            unknown.push(app.try_login("nobody-here", "guess").await.status());
+        }
+        assert_eq!(real, unknown, "{}", app.backend);
+        assert_eq!(real[3], StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+#[tokio::test]
+async fn one_address_trying_many_accounts_waits_too() {
+    for app in spawn_apps().await {
+        // 30 failures from one address, at most two per account, start the address's wait.
+        let mut last = StatusCode::OK;
+        for i in 0..31 {
+            last = app
+                .try_login(&format!("user{}", i / 2), "guess")
+                .await
+                .status();
+        }
+        assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "{}", app.backend);
     }
 }
 

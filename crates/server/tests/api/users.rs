@@ -258,18 +258,18 @@ async fn a_deactivated_user_is_signed_out_refused_and_can_be_brought_back() {
 }
 
 #[tokio::test]
-async fn a_new_password_ends_old_sessions_clears_a_lockout_and_is_never_journaled() {
+async fn a_new_password_ends_old_sessions_clears_the_throttle_and_is_never_journaled() {
     for app in spawn_apps().await {
         let admin = app.login("admin").await;
         let old_session = app.login("field1").await;
-        // Lock the account with wrong passwords.
+        // Wrong passwords make this address wait.
         for _ in 0..3 {
             app.try_login("field1", "not the password").await;
         }
         assert_eq!(
             app.try_login("field1", DEMO_PASSWORD).await.status(),
-            StatusCode::UNAUTHORIZED,
-            "{}: locked",
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}: throttled",
             app.backend
         );
         let (status, body) = patch(
@@ -302,6 +302,11 @@ async fn a_new_password_ends_old_sessions_clears_a_lockout_and_is_never_journale
             .unwrap();
         assert!(
             change.detail.contains(r#""password_set":true"#),
+            "{}",
+            change.detail
+        );
+        assert!(
+            change.detail.contains(r#""throttles_cleared":1"#),
             "{}",
             change.detail
         );
