@@ -102,10 +102,25 @@ pub fn is_cjk(c: char) -> bool {
         | '\u{20000}'..='\u{2FFFF}')
 }
 
+/// Characters dropped before matching: zero-width ones, and double quotation marks — a
+/// collector who writes 安排人员“教育”一下 means 教育一下 (apostrophes stay: "don't").
 fn is_invisible(c: char) -> bool {
     matches!(
         c,
-        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+        '\u{200B}'
+            | '\u{200C}'
+            | '\u{200D}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
+            | '"'
+            | '\u{201C}'
+            | '\u{201D}'
+            | '\u{FF02}'
+            | '\u{300C}'
+            | '\u{300D}'
+            | '\u{300E}'
+            | '\u{300F}'
     )
 }
 
@@ -115,7 +130,6 @@ fn fold_char(c: char) -> char {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         '\u{2018}' | '\u{2019}' | '\u{02BC}' => '\'',
-        '\u{201C}' | '\u{201D}' => '"',
         c if is_cjk(c) => simplified(c),
         c => c,
     }

@@ -51,7 +51,7 @@ fn chinese_corpus_meets_the_targets() {
     let card = card("zh-CN.tsv");
     assert_targets("zh-CN tuning", card.tuning_total(), 0.95, 0.03);
     assert_targets("zh-CN all", card.total(), 0.0, 0.03);
-    assert_targets("zh-CN held out", card.held_out_total(), 0.50, 0.08);
+    assert_targets("zh-CN held out", card.held_out_total(), 0.60, 0.10);
 }
 
 #[test]
