@@ -89,7 +89,12 @@ fn score(
     let card = recoup_qa::corpus::Scorecard::score(inspector, &samples);
     let mut report = card.report();
     if !misses {
-        if let Some(at) = report.find("\n\n") {
+        // Keep the tables and rates; replace the list of wrong rows with its count.
+        if let Some(at) = report
+            .find("\n\n")
+            .and_then(|_| report.rfind(" sentence(s) scored wrong:"))
+        {
+            let at = report[..at].rfind("\n\n").unwrap_or(at);
             report.truncate(at + 1);
             report.push_str(&format!(
                 "{} sentence(s) scored wrong (list them with --misses)\n",

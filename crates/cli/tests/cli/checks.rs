@@ -251,3 +251,97 @@ fn bench_eod_times_recoup_against_a_bare_reference_that_writes_the_same_rows() {
         assert!(!dir.path().join(leftover).exists(), "{leftover}");
     }
 }
+
+#[test]
+fn qa_check_with_the_case_facts_keeps_a_true_statement_lawful() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "您的案件已立案，请按时到庭。";
+    let without = recoup(dir.path(), &["qa", "check", "--text", text]);
+    assert_eq!(without.status.code(), Some(1), "{}", stdout(&without));
+    assert!(
+        stdout(&without).contains("rule filing_claim"),
+        "{}",
+        stdout(&without)
+    );
+    let with = recoup(
+        dir.path(),
+        &[
+            "qa",
+            "check",
+            "--text",
+            text,
+            "--facts",
+            "legal_filed,hearing_date",
+        ],
+    );
+    assert_eq!(with.status.code(), Some(0), "{}", stdout(&with));
+    assert!(
+        stdout(&with).contains("warn because fact on file: legal_filed"),
+        "{}",
+        stdout(&with)
+    );
+    let bad = recoup(
+        dir.path(),
+        &["qa", "check", "--text", text, "--facts", "court_date"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("unknown fact `court_date`"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn qa_score_prints_recall_and_false_positives_for_tuning_and_held_out_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = workspace_file("crates/qa/tests/corpus/en.tsv");
+    let out = recoup(dir.path(), &["qa", "score", corpus.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = stdout(&out);
+    for expected in [
+        "tuning",
+        "held-out",
+        "third_party",
+        "recall",
+        "false positives",
+        "(list them with --misses)",
+    ] {
+        assert!(
+            report.contains(expected),
+            "{expected} missing from\n{report}"
+        );
+    }
+    let listed = recoup(
+        dir.path(),
+        &["qa", "score", corpus.to_str().unwrap(), "--misses"],
+    );
+    assert!(stdout(&listed).contains("en.tsv:"), "{}", stdout(&listed));
+}
+
+#[test]
+fn qa_score_refuses_a_bad_corpus_naming_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("bad.tsv");
+    std::fs::write(
+        &corpus,
+        "label\tcategory\tfacts\ttext\nblock\tinsult\t-\t你爸妈没教过你吗\nmaybe\tinsult\t-\tx\nlawful\tnone\tcourt_date\ty\n",
+    )
+    .unwrap();
+    let out = recoup(dir.path(), &["qa", "score", corpus.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let errors = stderr(&out);
+    assert!(
+        errors.contains("bad.tsv:3") && errors.contains("label"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("bad.tsv:4") && errors.contains("court_date"),
+        "{errors}"
+    );
+    assert!(
+        stdout(&out).is_empty(),
+        "nothing is scored: {}",
+        stdout(&out)
+    );
+}
