@@ -19,8 +19,9 @@ use std::process::Command;
 use std::time::SystemTime;
 
 /// Files and directories whose change means the UI must be rebuilt.
-const INPUTS: [&str; 7] = [
+const INPUTS: [&str; 8] = [
     "src",
+    "openapi.json",
     "index.html",
     "package.json",
     "package-lock.json",

@@ -67,7 +67,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// The OpenAPI document of the whole API (the same one `/api/openapi.json` serves).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    let mut document = api_router().split_for_parts().1;
+    openapi::secure_operations(&mut document);
+    document
 }
 
 fn api_router() -> OpenApiRouter<AppState> {
@@ -79,7 +81,8 @@ fn api_router() -> OpenApiRouter<AppState> {
 
 /// The application: every route, the JSON fallbacks, body limit, metrics and request spans.
 pub fn router(state: AppState) -> Router {
-    let (api, document) = api_router().split_for_parts();
+    let (api, mut document) = api_router().split_for_parts();
+    openapi::secure_operations(&mut document);
     let document = match document.to_pretty_json() {
         Ok(json) => Arc::new(json),
         Err(error) => {

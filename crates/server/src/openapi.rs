@@ -56,6 +56,64 @@ impl Modify for SecurityAddon {
     }
 }
 
+/// Operations called without a session: signing in, health, metrics, and Kannel's delivery
+/// reports (which carry their own token). Every other operation needs a session.
+pub(crate) const PUBLIC: [(&str, &str); 4] = [
+    ("post", "/api/v1/session"),
+    ("get", "/healthz"),
+    ("get", "/metrics"),
+    ("get", "/api/v1/sms/dlr"),
+];
+
+/// Declares, once for the whole document, what every handler would otherwise repeat: each
+/// operation outside [`PUBLIC`] takes the bearer token or the session cookie and may answer
+/// 401 when there is no valid session.
+pub(crate) fn secure_operations(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::{RefOr, ResponseBuilder};
+    let empty: [&str; 0] = [];
+    for (path, item) in document.paths.paths.iter_mut() {
+        let operations = [
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("patch", &mut item.patch),
+            ("delete", &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation.as_mut() else {
+                continue;
+            };
+            if PUBLIC.contains(&(method, path.as_str())) {
+                continue;
+            }
+            operation.security = Some(vec![
+                SecurityRequirement::new("bearer", empty),
+                SecurityRequirement::new("cookie", empty),
+            ]);
+            operation
+                .responses
+                .responses
+                .entry("401".to_string())
+                .or_insert_with(|| {
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description("No valid session")
+                            .content(
+                                "application/json",
+                                utoipa::openapi::ContentBuilder::new()
+                                    .schema(Some(utoipa::openapi::Ref::from_schema_name(
+                                        "ErrorBody",
+                                    )))
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                });
+        }
+    }
+}
+
 /// `GET /api/openapi.json`.
 pub(crate) fn document_response(json: &str) -> Response {
     (

@@ -162,11 +162,9 @@ pub struct QueuePageView {
     path = "/queue",
     tag = "cases",
     params(QueueQuery),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "A page of the queue", body = QueuePageView),
         (status = 400, description = "Bad query parameter", body = ErrorBody),
-        (status = 401, description = "No valid session", body = ErrorBody),
     )
 )]
 pub async fn queue(
@@ -644,11 +642,9 @@ fn mask_contact_address(address: &str) -> String {
     path = "/cases/{borrower_id}",
     tag = "cases",
     params(("borrower_id" = i64, Path, description = "The case (= borrower) id")),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The case file", body = CaseFileView),
         (status = 400, description = "Not a case id", body = ErrorBody),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 404, description = "No such case in your scope", body = ErrorBody),
     )
 )]
@@ -685,10 +681,8 @@ pub struct RevealRequest {
     tag = "cases",
     params(("borrower_id" = i64, Path, description = "The case (= borrower) id")),
     request_body = RevealRequest,
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The unmasked borrower", body = BorrowerView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "The role may not reveal", body = ErrorBody),
         (status = 404, description = "No such case in your scope", body = ErrorBody),
         (status = 422, description = "Reason missing or too short", body = ErrorBody),
@@ -861,10 +855,8 @@ impl TryFrom<LogContactRequest> for NewContact {
     tag = "cases",
     params(("borrower_id" = i64, Path, description = "The case (= borrower) id")),
     request_body = LogContactRequest,
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 201, description = "Logged", body = LoggedContactView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "The role may not work cases", body = ErrorBody),
         (status = 404, description = "No such case in your scope", body = ErrorBody),
         (status = 422, description = "A field is unacceptable", body = ErrorBody),
@@ -917,10 +909,8 @@ pub struct PromiseRequest {
     tag = "cases",
     params(("borrower_id" = i64, Path, description = "The case (= borrower) id")),
     request_body = PromiseRequest,
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 201, description = "Recorded", body = PromiseView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "The role may not work cases", body = ErrorBody),
         (status = 404, description = "No such case in your scope", body = ErrorBody),
         (status = 422, description = "A field is unacceptable", body = ErrorBody),
@@ -1073,10 +1063,8 @@ fn check_text(state: &AppState, field: &str, text: &str) -> Result<Vec<QaFlag>, 
     tag = "cases",
     params(("borrower_id" = i64, Path, description = "The case (= borrower) id")),
     request_body = NoteRequest,
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 201, description = "Stored", body = NoteView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "The role may not work cases", body = ErrorBody),
         (status = 404, description = "No such case in your scope", body = ErrorBody),
         (status = 422, description = "Empty, too long, or blocked by language QA", body = ErrorBody),
@@ -1146,10 +1134,8 @@ pub struct ReassignView {
     path = "/cases/reassign",
     tag = "cases",
     request_body = ReassignRequest,
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Moved", body = ReassignView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Not a manager", body = ErrorBody),
         (status = 422, description = "A field is unacceptable", body = ErrorBody),
     )

@@ -161,10 +161,8 @@ impl From<PostedSettlement> for PostedView {
     path = "/loans/{loan_no}/settlement-quote",
     tag = "loans",
     params(("loan_no" = String, Path, description = "The loan number"), QuoteQuery),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The quote", body = QuoteView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not view cases", body = ErrorBody),
         (status = 404, description = "No such loan in your scope", body = ErrorBody),
         (status = 409, description = "The loan is paid off", body = ErrorBody),
@@ -197,12 +195,10 @@ pub async fn settlement_quote(
     path = "/loans/{loan_no}/settlement",
     tag = "loans",
     params(("loan_no" = String, Path, description = "The loan number")),
-    security(("bearer" = []), ("cookie" = [])),
     request_body = SettlementBody,
     responses(
         (status = 201, description = "Posted: the loan is paid off", body = PostedView),
         (status = 200, description = "Already posted under this reference: nothing written", body = PostedView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not post settlements", body = ErrorBody),
         (status = 404, description = "No such loan in your scope", body = ErrorBody),
         (status = 409, description = "Loan paid off, reference used, or payments waiting for end-of-day", body = ErrorBody),
@@ -243,12 +239,10 @@ pub async fn post_settlement(
     path = "/loans/{loan_no}/prepayment",
     tag = "loans",
     params(("loan_no" = String, Path, description = "The loan number")),
-    security(("bearer" = []), ("cookie" = [])),
     request_body = PrepaymentBody,
     responses(
         (status = 201, description = "Posted: the schedule is rebuilt", body = PostedView),
         (status = 200, description = "Already posted under this reference: nothing written", body = PostedView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not post prepayments", body = ErrorBody),
         (status = 404, description = "No such loan in your scope", body = ErrorBody),
         (status = 409, description = "Loan paid off, reference used, or payments waiting for end-of-day", body = ErrorBody),
@@ -292,10 +286,8 @@ pub async fn post_prepayment(
     path = "/loans/{loan_no}/settlements",
     tag = "loans",
     params(("loan_no" = String, Path, description = "The loan number")),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Postings", body = Vec<PostedView>),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not view cases", body = ErrorBody),
         (status = 404, description = "No such loan in your scope", body = ErrorBody),
     )

@@ -165,10 +165,8 @@ pub struct SmsView {
     tag = "outbound",
     params(("borrower_id" = i64, Path, description = "The case (= borrower) id")),
     request_body = SmsRequest,
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 201, description = "Sent to the gateway", body = SmsView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "The role may not send SMS", body = ErrorBody),
         (status = 404, description = "No such case in your scope", body = ErrorBody),
         (status = 409, description = "Blocked by a compliance rule (`rule` names it); nothing sent", body = ErrorBody),
@@ -348,10 +346,8 @@ pub struct TemplateListView {
     get,
     path = "/sms/templates",
     tag = "outbound",
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The SMS templates", body = TemplateListView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "The role may not send SMS", body = ErrorBody),
     )
 )]
@@ -415,10 +411,8 @@ pub struct CallView {
     tag = "outbound",
     params(("borrower_id" = i64, Path, description = "The case (= borrower) id")),
     request_body = CallRequest,
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 201, description = "The dialer took the call", body = CallView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "The role may not place calls", body = ErrorBody),
         (status = 404, description = "No such case in your scope", body = ErrorBody),
         (status = 409, description = "Blocked by a compliance rule (`rule` names it); not dialled", body = ErrorBody),

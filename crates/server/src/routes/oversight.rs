@@ -332,11 +332,9 @@ fn kpi_period(state: &AppState, from: NaiveDate, to: NaiveDate) -> KpiPeriod {
     path = "/reports/kpis",
     tag = "reports",
     params(PeriodQuery),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The KPIs", body = KpiView),
         (status = 400, description = "Malformed date", body = ErrorBody),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not view reports", body = ErrorBody),
         (status = 422, description = "A date outside the closed range, or from after to", body = ErrorBody),
     )
@@ -408,11 +406,9 @@ pub async fn kpis(
     path = "/reports/leaderboard",
     tag = "reports",
     params(PeriodQuery),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The leaderboard", body = LeaderboardView),
         (status = 400, description = "Malformed date", body = ErrorBody),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 422, description = "A date outside the closed range, or from after to", body = ErrorBody),
     )
 )]
@@ -481,11 +477,9 @@ fn leaderboard_entry(row: LeaderboardRow, rank: u32) -> LeaderboardEntry {
     path = "/reports/qa-flags",
     tag = "reports",
     params(QaFlagsQuery),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Flagged notes and templates", body = QaFlagsView),
         (status = 400, description = "Malformed date or limit", body = ErrorBody),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not view reports", body = ErrorBody),
         (status = 422, description = "A date outside the closed range, or from after to", body = ErrorBody),
     )
@@ -552,10 +546,8 @@ pub async fn qa_flags(
     get,
     path = "/strategy",
     tag = "reports",
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The active strategy", body = StrategyOutlineView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not view reports", body = ErrorBody),
         (status = 404, description = "The server was started without a strategy", body = ErrorBody),
     )
@@ -644,10 +636,8 @@ pub async fn active_strategy(
     get,
     path = "/settings/assignment",
     tag = "users",
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The assignment settings", body = AssignmentView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Not an administrator", body = ErrorBody),
     )
 )]
@@ -685,10 +675,8 @@ pub async fn assignment_settings(
     get,
     path = "/roles",
     tag = "users",
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The permission matrix", body = RolesView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Not an administrator", body = ErrorBody),
     )
 )]

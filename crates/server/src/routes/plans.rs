@@ -228,11 +228,9 @@ impl From<ApprovalRequest> for ApprovalView {
     path = "/cases/{id}/plans",
     tag = "plans",
     params(("id" = i64, Path, description = "The case (borrower id)")),
-    security(("bearer" = []), ("cookie" = [])),
     request_body = PlanRequestBody,
     responses(
         (status = 201, description = "Requested, pending approval", body = ApprovalView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not request plans", body = ErrorBody),
         (status = 404, description = "No such case in your scope", body = ErrorBody),
         (status = 409, description = "A plan is already pending or in force", body = ErrorBody),
@@ -257,11 +255,9 @@ pub async fn request_plan(
     path = "/cases/{id}/waivers",
     tag = "plans",
     params(("id" = i64, Path, description = "The case (borrower id)")),
-    security(("bearer" = []), ("cookie" = [])),
     request_body = WaiverRequestBody,
     responses(
         (status = 201, description = "Requested, pending approval", body = ApprovalView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not request waivers", body = ErrorBody),
         (status = 404, description = "No such case in your scope", body = ErrorBody),
         (status = 422, description = "A field is unacceptable", body = ErrorBody),
@@ -306,10 +302,8 @@ async fn file(
     path = "/approvals",
     tag = "plans",
     params(ApprovalsQuery),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Pending requests", body = Vec<ApprovalView>),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not approve", body = ErrorBody),
     )
 )]
@@ -335,11 +329,9 @@ pub async fn list_approvals(
     path = "/approvals/{id}/approve",
     tag = "plans",
     params(("id" = i64, Path, description = "The request")),
-    security(("bearer" = []), ("cookie" = [])),
     request_body = DecisionBody,
     responses(
         (status = 200, description = "Approved and applied", body = ApprovalView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Not an approver, own request, or beyond the limit", body = ErrorBody),
         (status = 404, description = "No such request in your scope", body = ErrorBody),
         (status = 409, description = "Not pending any more", body = ErrorBody),
@@ -362,11 +354,9 @@ pub async fn approve(
     path = "/approvals/{id}/reject",
     tag = "plans",
     params(("id" = i64, Path, description = "The request")),
-    security(("bearer" = []), ("cookie" = [])),
     request_body = DecisionBody,
     responses(
         (status = 200, description = "Rejected", body = ApprovalView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Not an approver, or own request", body = ErrorBody),
         (status = 404, description = "No such request in your scope", body = ErrorBody),
         (status = 409, description = "Not pending any more", body = ErrorBody),

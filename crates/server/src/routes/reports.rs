@@ -180,10 +180,8 @@ pub struct ComplianceView {
     get,
     path = "/reports/dates",
     tag = "reports",
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The closed range", body = ReportDates),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not view reports", body = ErrorBody),
     )
 )]
@@ -204,11 +202,9 @@ pub async fn report_dates(
     path = "/reports/portfolio",
     tag = "reports",
     params(DateQuery),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The portfolio", body = PortfolioView),
         (status = 400, description = "Malformed date", body = ErrorBody),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not view reports", body = ErrorBody),
         (status = 422, description = "The date is not closed", body = ErrorBody),
     )
@@ -261,11 +257,9 @@ pub async fn portfolio(
     path = "/reports/roll-rates",
     tag = "reports",
     params(MonthQuery),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The roll-rate matrix", body = RollRatesView),
         (status = 400, description = "Malformed month", body = ErrorBody),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not view reports", body = ErrorBody),
         (status = 422, description = "Either month-end is not closed", body = ErrorBody),
     )
@@ -302,11 +296,9 @@ pub async fn roll_rates(
     path = "/reports/strategy",
     tag = "reports",
     params(PeriodQuery),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Results per arm", body = StrategyView),
         (status = 400, description = "Malformed date", body = ErrorBody),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not view reports", body = ErrorBody),
         (status = 422, description = "A date outside the closed range, or from after to", body = ErrorBody),
     )
@@ -350,11 +342,9 @@ pub async fn strategy(
     path = "/reports/compliance",
     tag = "reports",
     params(PeriodQuery),
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Permitted and blocked contacts", body = ComplianceView),
         (status = 400, description = "Malformed date", body = ErrorBody),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Role may not view reports", body = ErrorBody),
         (status = 422, description = "A date outside the closed range, or from after to", body = ErrorBody),
     )

@@ -115,10 +115,8 @@ pub async fn login(
     delete,
     path = "/session",
     tag = "session",
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Cookie session without X-CSRF-Token", body = ErrorBody),
     )
 )]
@@ -146,10 +144,8 @@ pub async fn logout(
     get,
     path = "/me",
     tag = "session",
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The signed-in user", body = MeView),
-        (status = 401, description = "No valid session", body = ErrorBody),
     )
 )]
 pub async fn me(user: AuthUser) -> Json<MeView> {

@@ -67,10 +67,8 @@ impl TryFrom<CreateUserRequest> for NewUser {
     get,
     path = "/users",
     tag = "users",
-    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "All users", body = Vec<UserView>),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Not an administrator", body = ErrorBody),
     )
 )]
@@ -87,11 +85,9 @@ pub async fn list_users(
     post,
     path = "/users",
     tag = "users",
-    security(("bearer" = []), ("cookie" = [])),
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created", body = UserView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Not an administrator, or no CSRF token", body = ErrorBody),
         (status = 409, description = "Username taken", body = ErrorBody),
         (status = 422, description = "A field is unacceptable", body = ErrorBody),
@@ -149,11 +145,9 @@ pub struct UserChangedView {
     path = "/users/{username}",
     tag = "users",
     params(("username" = String, Path, description = "The user to change")),
-    security(("bearer" = []), ("cookie" = [])),
     request_body = ChangeUserRequest,
     responses(
         (status = 200, description = "Changed", body = UserChangedView),
-        (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Not an administrator, or no CSRF token", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 422, description = "A field is unacceptable, nothing to change, or deactivating yourself", body = ErrorBody),

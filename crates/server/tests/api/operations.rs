@@ -152,6 +152,34 @@ async fn the_openapi_document_lists_every_route_and_the_docs_page_is_served() {
         .unwrap();
     assert!(schemes.contains_key("bearer") && schemes.contains_key("cookie"));
     assert!(document["components"]["schemas"]["ErrorBody"].is_object());
+    // Security and the 401 are declared once for every operation that needs a session.
+    let public = [
+        "POST /api/v1/session",
+        "GET /healthz",
+        "GET /metrics",
+        "GET /api/v1/sms/dlr",
+    ];
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let name = format!("{} {path}", method.to_uppercase());
+            let security = operation["security"].as_array();
+            if public.contains(&name.as_str()) {
+                assert!(security.is_none(), "{name} is public: {operation}");
+                continue;
+            }
+            let schemes: Vec<String> = security
+                .unwrap_or_else(|| panic!("{name} declares no security"))
+                .iter()
+                .flat_map(|requirement| requirement.as_object().unwrap().keys().cloned())
+                .collect();
+            assert_eq!(schemes, ["bearer", "cookie"], "{name}");
+            assert_eq!(
+                operation["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorBody",
+                "{name}"
+            );
+        }
+    }
     // The document served is the one the library builds.
     assert_eq!(
         serde_json::to_value(recoup_server::openapi()).unwrap(),
@@ -165,4 +193,21 @@ async fn the_openapi_document_lists_every_route_and_the_docs_page_is_served() {
         .unwrap()
         .starts_with("text/html"));
     assert!(docs.text().await.unwrap().contains("/api/openapi.json"));
+}
+
+/// The web client's types are generated from `web/openapi.json`; it must be this server's
+/// document. `RECOUP_UPDATE_OPENAPI=1 cargo test -p recoup-server --test api committed_openapi`
+/// rewrites it after an API change.
+#[test]
+fn the_committed_openapi_document_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/openapi.json");
+    let current = recoup_server::openapi().to_pretty_json().unwrap() + "\n";
+    if std::env::var_os("RECOUP_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &current).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == current,
+        "web/openapi.json is out of date: run RECOUP_UPDATE_OPENAPI=1 cargo test -p recoup-server --test api committed_openapi"
+    );
 }
