@@ -14,63 +14,49 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
 )]
 
-mod access;
-mod assignment;
-mod audit;
-mod bank;
-mod book;
-mod cases;
-mod collections;
-mod eod;
-mod error;
-mod journal;
-mod kpis;
-mod outbound;
-mod outbox;
-mod plans;
-mod reports;
-mod rows;
-mod settlement;
-mod sql;
-mod throttle;
-mod users;
+mod db;
+mod identity;
+mod ledger;
+mod work;
 
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use access::{Access, CaseCondition};
-pub use assignment::{AssignmentOutcome, AssignmentPolicy, AssignmentRule, CaseSelection};
-pub use audit::{
+pub use db::audit::{
     chain_hash, AuditAction, AuditEvent, AuditRow, AuditVerification, BrokenLink, GENESIS_HASH,
 };
-pub use bank::{BankPostOutcome, RecordProblem};
-pub use book::{BookOutcome, SnapshotLoan};
-pub use cases::{
+pub use db::error::StoreError;
+pub use db::rows::LOAN_STATE_WRITE_COLUMNS;
+pub use identity::users::{
+    DemoUser, Gauges, LoginOutcome, NewSession, NewUser, SessionUser, User, UserChange,
+    UserChanged, DEMO_PASSWORD, DEMO_USERS,
+};
+pub use ledger::bank::{BankPostOutcome, RecordProblem};
+pub use ledger::book::{BookOutcome, SnapshotLoan};
+pub use ledger::eod::{EodObserver, EodOptions, EodReport, Quiet};
+pub use ledger::reports::{LoanOverview, PortfolioDay};
+pub use ledger::settlement::{PostedSettlement, Posting};
+pub use work::access::{Access, CaseCondition};
+pub use work::assignment::{AssignmentOutcome, AssignmentPolicy, AssignmentRule, CaseSelection};
+pub use work::cases::{
     BorrowerFile, BucketChangeRow, CaseFile, CaseSummary, ContactPerson, InstallmentRow, LoanFile,
     LoggedContact, NewContact, NoteRow, PaymentRow, PromiseRow, QueueEntry, QueueFilter, QueuePage,
     QueueSort, SegmentRow, SettleOutcome, TimelineEntry, VehicleRow,
 };
-pub use collections::{ArmResult, PlanLine, PlanOutcome};
-pub use eod::{EodObserver, EodOptions, EodReport, Quiet};
-pub use error::StoreError;
-pub use kpis::{
+pub use work::collections::{ArmResult, PlanLine, PlanOutcome};
+pub use work::kpis::{
     ratio_ppm, ChannelContactFigures, CureFigures, FlaggedNote, KpiFigures, KpiPeriod,
     LeaderboardRow, PromiseFigures, RecoveryFigures,
 };
-pub use outbound::{
+pub use work::outbound::{
     CaseFigures, OutboundCase, OutboundKind, OutboundRequest, Reservation, SendOutcome,
     CALL_RESOLVE_WINDOW,
 };
-pub use outbox::{Dispatch, PlannedSms};
-pub use plans::{ApprovalRequest, NewRequest, OnBroken, PlanReview, PlanSettings, RequestKind};
-pub use reports::{LoanOverview, PortfolioDay};
-pub use rows::LOAN_STATE_WRITE_COLUMNS;
-pub use settlement::{PostedSettlement, Posting};
-pub use users::{
-    DemoUser, Gauges, LoginOutcome, NewSession, NewUser, SessionUser, User, UserChange,
-    UserChanged, DEMO_PASSWORD, DEMO_USERS,
+pub use work::outbox::{Dispatch, PlannedSms};
+pub use work::plans::{
+    ApprovalRequest, NewRequest, OnBroken, PlanReview, PlanSettings, RequestKind,
 };
 
 /// Which database a [`Store`] talks to.

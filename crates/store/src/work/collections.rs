@@ -21,8 +21,8 @@ use recoup_core::Fen;
 use recoup_strategy::Strategy;
 use sqlx::Row;
 
-use crate::error::StoreError;
-use crate::sql::{date_text, dialect, insert_rows, parse_date, parse_opt_date, placeholders};
+use crate::db::error::StoreError;
+use crate::db::sql::{date_text, dialect, insert_rows, parse_date, parse_opt_date, placeholders};
 use crate::Store;
 
 /// A case's segments as stored: quadrant, contactability, strategy segment.
@@ -45,7 +45,7 @@ struct ChunkInputs {
 }
 
 /// Borrowers per transaction.
-const CHUNK: usize = 500;
+const CHUNK: usize = 2000;
 
 /// What planning a business date did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -118,44 +118,45 @@ impl Store {
         borrowers.sort_unstable();
         let mut outcome = PlanOutcome::default();
         let policy = SegmentPolicy::default();
-        // Each chunk is read on a read connection while the previous one is planned and
-        // written: the chunks are disjoint, so neither sees the other's rows.
-        let chunks: Vec<&[i64]> = borrowers.chunks(CHUNK).collect();
-        let mut next = match chunks.first() {
-            Some(first) => self.read_chunk(first, date, &date_s, guard).await?,
-            None => None,
-        };
-        for idx in 0..chunks.len() {
-            let inputs = next.take();
-            let read_ahead = async {
-                match chunks.get(idx + 1) {
-                    Some(chunk) => self.read_chunk(chunk, date, &date_s, guard).await,
+        // One ledger read per chunk, from early enough for every borrower's own planned
+        // instant (10:00 local lies within a day of the profile zone's 10:00).
+        let since = guard.history_since(planned_instant(date, guard.profile().default_time_zone()))
+            - chrono::TimeDelta::days(2);
+        // Each chunk is read on a read connection by its own task while the previous one is
+        // planned and written: the chunks are disjoint, so neither sees the other's rows, and
+        // the read runs on the other core instead of waiting for the planning to yield.
+        let chunks: Vec<Vec<i64>> = borrowers.chunks(CHUNK).map(<[i64]>::to_vec).collect();
+        let read = |chunk: Option<Vec<i64>>| {
+            let store = self.clone();
+            let date_s = date_s.clone();
+            tokio::spawn(async move {
+                match chunk {
+                    Some(chunk) => store.read_chunk(&chunk, date, &date_s, since).await,
                     None => Ok(None),
                 }
-            };
-            let plan = async {
-                match inputs {
-                    Some(inputs) => {
-                        let mut chunk_outcome = PlanOutcome::default();
-                        self.plan_chunk(
-                            inputs,
-                            date,
-                            &date_s,
-                            strategy,
-                            guard,
-                            pre_due_days,
-                            &policy,
-                            &mut chunk_outcome,
-                        )
-                        .await
-                        .map(|()| chunk_outcome)
-                    }
-                    None => Ok(PlanOutcome::default()),
-                }
-            };
-            let (planned, read) = tokio::join!(plan, read_ahead);
-            outcome.add(&planned?);
-            next = read?;
+            })
+        };
+        let mut next = read(chunks.first().cloned());
+        for idx in 0..chunks.len() {
+            let inputs = next
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("planning read task failed: {e}")))??;
+            next = read(chunks.get(idx + 1).cloned());
+            if let Some(inputs) = inputs {
+                let mut chunk_outcome = PlanOutcome::default();
+                self.plan_chunk(
+                    inputs,
+                    date,
+                    &date_s,
+                    strategy,
+                    guard,
+                    pre_due_days,
+                    &policy,
+                    &mut chunk_outcome,
+                )
+                .await?;
+                outcome.add(&chunk_outcome);
+            }
         }
         sqlx::query(&dialect(
             self.backend,
@@ -204,7 +205,7 @@ impl Store {
         borrowers: &[i64],
         date: NaiveDate,
         date_s: &str,
-        guard: &Guard,
+        since: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<ChunkInputs>, StoreError> {
         let mut tx = self.reader().begin().await?;
         let list = placeholders(borrowers.len());
@@ -289,11 +290,6 @@ impl Store {
         }
         let (phones, zones, disputed) = borrower_details(&mut tx, self.backend, &todo).await?;
         let contacts = registered_contacts(&mut tx, self.backend, &todo).await?;
-        let default_zone = guard.profile().default_time_zone();
-        // One ledger read for the chunk, from early enough for every borrower's own planned
-        // instant (10:00 local lies within a day of the profile zone's 10:00).
-        let since =
-            guard.history_since(planned_instant(date, default_zone)) - chrono::TimeDelta::days(2);
         let ledgers = contact_ledgers(&mut tx, self.backend, &todo, since).await?;
         let promises = promise_counts(&mut tx, self.backend, &todo).await?;
         tx.commit().await?;

@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use sqlx::{Any, Transaction};
 
-use crate::error::StoreError;
-use crate::sql::opt_date_text;
+use crate::db::error::StoreError;
+use crate::db::sql::opt_date_text;
 use crate::Backend;
 
 /// One journal row waiting to be written.
@@ -26,7 +26,7 @@ pub(crate) async fn append(
     recorded_at: &str,
     entries: &[JournalEntry],
 ) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
+    crate::db::sql::insert_rows(
         tx,
         backend,
         "journal (recorded_at, business_date, entity, entity_id, kind, detail, amount)",

@@ -19,13 +19,13 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::access::Access;
-use crate::audit::{self, AuditAction, AuditEvent};
-use crate::book::bind_state;
-use crate::error::StoreError;
-use crate::journal::{self, JournalEntry};
-use crate::rows::{installment_from_row, loan_state_from_row, INSTALLMENT_COLUMNS};
-use crate::sql::{date_text, dialect, instant_text, opt_date_text, parse_opt_date};
+use crate::db::audit::{self, AuditAction, AuditEvent};
+use crate::db::error::StoreError;
+use crate::db::journal::{self, JournalEntry};
+use crate::db::rows::{installment_from_row, loan_state_from_row, INSTALLMENT_COLUMNS};
+use crate::db::sql::{date_text, dialect, instant_text, opt_date_text, parse_opt_date};
+use crate::ledger::book::bind_state;
+use crate::work::access::Access;
 use crate::{Backend, Store};
 
 /// What is being asked for.
@@ -191,7 +191,7 @@ pub(crate) async fn load_loan(
         backend,
         &format!(
             "SELECT {}, repayment_day FROM loan WHERE id = ?{lock}",
-            crate::rows::LOAN_STATE_COLUMNS
+            crate::db::rows::LOAN_STATE_COLUMNS
         ),
     )
     .into_owned();
@@ -224,7 +224,7 @@ pub(crate) async fn write_state(
     state: &LoanState,
     buckets: &BucketScheme,
 ) -> Result<(), StoreError> {
-    let assignments: Vec<String> = crate::rows::LOAN_STATE_WRITE_COLUMNS
+    let assignments: Vec<String> = crate::db::rows::LOAN_STATE_WRITE_COLUMNS
         .iter()
         .map(|col| format!("{col} = ?"))
         .collect();

@@ -7,8 +7,8 @@ use recoup_core::{AnnualRate, Fen};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::error::StoreError;
-use crate::sql::{parse_date, parse_opt_date};
+use crate::db::error::StoreError;
+use crate::db::sql::{parse_date, parse_opt_date};
 
 /// The loan columns [`loan_state_from_row`] reads, in order, after `id`.
 pub(crate) const LOAN_STATE_COLUMNS: &str = "id, rate_units, term_months, status, \

@@ -15,10 +15,10 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
-use crate::error::StoreError;
-use crate::journal::{self, JournalEntry};
-use crate::rows::status_code;
-use crate::sql::{
+use crate::db::error::StoreError;
+use crate::db::journal::{self, JournalEntry};
+use crate::db::rows::status_code;
+use crate::db::sql::{
     date_text, dialect, opt_date_text, placeholders, rows_per_statement, values_list,
 };
 use crate::{Backend, Store};
@@ -260,7 +260,7 @@ async fn lookup_ids(
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
-/// Binds the 18 columns of [`crate::rows::LOAN_STATE_WRITE_COLUMNS`].
+/// Binds the 18 columns of [`crate::db::rows::LOAN_STATE_WRITE_COLUMNS`].
 pub(crate) fn bind_state<'q>(
     query: AnyQuery<'q>,
     state: &LoanState,
@@ -391,9 +391,9 @@ async fn insert_loans(
         "INSERT INTO loan (id, loan_no, borrower_id, vehicle_id, product, principal, rate_units, \
          term_months, method, disbursement_date, repayment_day, auto_debit_account, dealer, booked_at, {}, \
          last_processed) VALUES ",
-        crate::rows::LOAN_STATE_WRITE_COLUMNS.join(", ")
+        crate::db::rows::LOAN_STATE_WRITE_COLUMNS.join(", ")
     );
-    for chunk in crate::sql::batches(&loan_rows, rows_per_statement(LOAN_COLS)) {
+    for chunk in crate::db::sql::batches(&loan_rows, rows_per_statement(LOAN_COLS)) {
         let sql = format!("{loan_sql_head}{}", values_list(LOAN_COLS, chunk.len()));
         let sql = dialect(backend, &sql);
         let mut query = sqlx::query(&sql);
@@ -426,7 +426,7 @@ async fn insert_loans(
         .iter()
         .flat_map(|(id, _, _, item)| item.installments.iter().map(move |inst| (*id, inst)))
         .collect();
-    for chunk in crate::sql::batches(&installments, rows_per_statement(INST_COLS)) {
+    for chunk in crate::db::sql::batches(&installments, rows_per_statement(INST_COLS)) {
         let sql = format!(
             "INSERT INTO installment (loan_id, period, due_date, principal_due, interest_due, \
              principal_paid, interest_paid, paid_off_on) VALUES {}",
@@ -476,7 +476,7 @@ async fn insert_borrowers(
     recorded_at: &str,
 ) -> Result<(), StoreError> {
     const COLS: usize = 12;
-    for chunk in crate::sql::batches(borrowers, rows_per_statement(COLS)) {
+    for chunk in crate::db::sql::batches(borrowers, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO borrower (id, national_id, name, phones, home_address, home_lat_e6, home_lng_e6, \
              work_address, work_lat_e6, work_lng_e6, time_zone, booked_at) VALUES {}",
@@ -519,7 +519,7 @@ async fn insert_borrowers(
                 .map(move |(seq, c)| (*id, seq, c))
         })
         .collect();
-    for chunk in crate::sql::batches(&contacts, rows_per_statement(CONTACT_COLS)) {
+    for chunk in crate::db::sql::batches(&contacts, rows_per_statement(CONTACT_COLS)) {
         let sql = format!(
             "INSERT INTO emergency_contact (borrower_id, seq, name, relation, phone) VALUES {}",
             values_list(CONTACT_COLS, chunk.len())
@@ -545,7 +545,7 @@ async fn insert_vehicles(
     vehicles: &[(i64, &recoup_core::book::Vehicle)],
 ) -> Result<(), StoreError> {
     const COLS: usize = 11;
-    for chunk in crate::sql::batches(vehicles, rows_per_statement(COLS)) {
+    for chunk in crate::db::sql::batches(vehicles, rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO vehicle (id, vin, plate, make, model, model_year, price, lien_status, lien_date, \
              gps_terminal_id, gps_protocol) VALUES {}",

@@ -16,10 +16,10 @@ use recoup_core::Fen;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::access::Access;
-use crate::audit::{self, AuditAction, AuditEvent};
-use crate::error::StoreError;
-use crate::sql::{date_text, dialect, instant_text};
+use crate::db::audit::{self, AuditAction, AuditEvent};
+use crate::db::error::StoreError;
+use crate::db::sql::{date_text, dialect, instant_text};
+use crate::work::access::Access;
 use crate::{Backend, Store};
 
 /// Most entries of each kind the timeline shows (newest first).
@@ -596,7 +596,7 @@ impl Store {
         // A call recoup dialled already has its ledger row: the outcome updates it, so one call
         // is one ledger entry.
         let dialed = if contact.channel == Channel::Call && contact.party == Party::Borrower {
-            crate::outbound::resolve_dialed_call(
+            crate::work::outbound::resolve_dialed_call(
                 &mut tx,
                 self.backend,
                 borrower_id,
@@ -836,7 +836,7 @@ impl Store {
     ) -> Result<Vec<ContactEvent>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut ledgers =
-            crate::collections::contact_ledgers(&mut tx, self.backend, &[borrower_id], since)
+            crate::work::collections::contact_ledgers(&mut tx, self.backend, &[borrower_id], since)
                 .await?;
         tx.commit().await?;
         Ok(ledgers.remove(&borrower_id).unwrap_or_default())

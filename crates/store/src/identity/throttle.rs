@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use recoup_core::auth::{AuthPolicy, Throttle};
 use sqlx::{Any, Row, Transaction};
 
-use crate::error::StoreError;
-use crate::sql::{dialect, instant_text, parse_instant};
+use crate::db::error::StoreError;
+use crate::db::sql::{dialect, instant_text, parse_instant};
 use crate::{Backend, Store};
 
 /// The username of an address's count across all accounts.

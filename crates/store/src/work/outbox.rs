@@ -7,8 +7,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
-use crate::error::StoreError;
-use crate::sql::{date_text, dialect, instant_text, parse_date};
+use crate::db::error::StoreError;
+use crate::db::sql::{date_text, dialect, instant_text, parse_date};
 use crate::Store;
 
 /// A planned SMS waiting to be sent.

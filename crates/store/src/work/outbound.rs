@@ -30,10 +30,10 @@ use recoup_core::contact::{Channel, ContactResult, Party};
 use recoup_core::Fen;
 use sqlx::{AnyConnection, Row};
 
-use crate::access::Access;
-use crate::audit::{self, AuditAction, AuditEvent};
-use crate::error::StoreError;
-use crate::sql::{dialect, instant_text, parse_instant, parse_opt_date};
+use crate::db::audit::{self, AuditAction, AuditEvent};
+use crate::db::error::StoreError;
+use crate::db::sql::{dialect, instant_text, parse_instant, parse_opt_date};
+use crate::work::access::Access;
 use crate::{Backend, Store};
 
 /// How long after dialling a logged call outcome without a `call_id` still resolves the
@@ -239,7 +239,7 @@ impl Store {
         // The same ledger slice planning reads, from the instant the guard needs.
         let since = guard.history_since(now);
         let mut ledgers =
-            crate::collections::contact_ledgers(&mut tx, self.backend, &[borrower_id], since)
+            crate::work::collections::contact_ledgers(&mut tx, self.backend, &[borrower_id], since)
                 .await?;
         let ledger = ledgers.remove(&borrower_id).unwrap_or_default();
         let channel = match request.kind {

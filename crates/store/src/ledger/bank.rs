@@ -9,9 +9,11 @@ use recoup_core::book::BankRecord;
 use recoup_core::Fen;
 use sqlx::{Any, Row, Transaction};
 
-use crate::error::StoreError;
-use crate::journal::{self, JournalEntry};
-use crate::sql::{date_text, dialect, parse_date, placeholders, rows_per_statement, values_list};
+use crate::db::error::StoreError;
+use crate::db::journal::{self, JournalEntry};
+use crate::db::sql::{
+    date_text, dialect, parse_date, placeholders, rows_per_statement, values_list,
+};
 use crate::{Backend, Store};
 
 /// A bank record that cannot be posted, by its position in the batch.
@@ -269,7 +271,7 @@ async fn insert_records(
     let mut entries = Vec::with_capacity(records.len());
     const PAY_COLS: usize = 7;
     let mut next_id = first_payment_id;
-    for chunk in crate::sql::batches(&payments, rows_per_statement(PAY_COLS)) {
+    for chunk in crate::db::sql::batches(&payments, rows_per_statement(PAY_COLS)) {
         let sql = format!(
             "INSERT INTO payment (id, idempotency_key, loan_id, channel, value_date, amount, posted_at) VALUES {}",
             values_list(PAY_COLS, chunk.len())
@@ -304,7 +306,7 @@ async fn insert_records(
     }
 
     const FAIL_COLS: usize = 7;
-    for chunk in crate::sql::batches(&failures, rows_per_statement(FAIL_COLS)) {
+    for chunk in crate::db::sql::batches(&failures, rows_per_statement(FAIL_COLS)) {
         let sql = format!(
             "INSERT INTO debit_failure (idempotency_key, loan_id, debit_date, amount_attempted, reason, \
              bank_code, posted_at) VALUES {}",

@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
 
-use crate::error::StoreError;
-use crate::sql::{dialect, instant_text};
+use crate::db::error::StoreError;
+use crate::db::sql::{dialect, instant_text};
 use crate::{Backend, Store};
 
 /// The hash the first row links to.
@@ -159,7 +159,7 @@ pub fn chain_hash(
         hasher.update((field.len() as u64).to_be_bytes());
         hasher.update(field.as_bytes());
     }
-    crate::sql::hex(&hasher.finalize())
+    crate::db::sql::hex(&hasher.finalize())
 }
 
 impl AuditRow {

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use crate::bank::RecordProblem;
+use crate::ledger::bank::RecordProblem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -24,12 +24,12 @@ use recoup_core::Fen;
 use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 
-use crate::access::Access;
-use crate::audit::{self, AuditAction, AuditEvent};
-use crate::error::StoreError;
-use crate::journal::{self, JournalEntry};
-use crate::plans::{load_loan, replace_rows, write_state};
-use crate::sql::{date_text, dialect, instant_text, parse_date};
+use crate::db::audit::{self, AuditAction, AuditEvent};
+use crate::db::error::StoreError;
+use crate::db::journal::{self, JournalEntry};
+use crate::db::sql::{date_text, dialect, instant_text, parse_date};
+use crate::work::access::Access;
+use crate::work::plans::{load_loan, replace_rows, write_state};
 use crate::{Backend, Store};
 
 /// The longest reference accepted.

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
-use crate::error::StoreError;
+use crate::db::error::StoreError;
 use crate::Backend;
 
 /// Rewrites `?` placeholders to `$1, $2, …` for PostgreSQL; SQLite takes `?` as written.

@@ -11,9 +11,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use recoup_core::role::Role;
 use sqlx::Row;
 
-use crate::audit::{self, AuditAction, AuditEvent};
-use crate::error::StoreError;
-use crate::sql::{date_text, dialect};
+use crate::db::audit::{self, AuditAction, AuditEvent};
+use crate::db::error::StoreError;
+use crate::db::sql::{date_text, dialect};
 use crate::{Backend, Store};
 
 /// How a user is picked among the candidates for a case.
@@ -516,11 +516,11 @@ async fn write_assignments(
     assignments: &[Assignment],
 ) -> Result<(), StoreError> {
     const COLS: usize = 3;
-    for chunk in crate::sql::batches(assignments, crate::sql::rows_per_statement(COLS)) {
+    for chunk in crate::db::sql::batches(assignments, crate::db::sql::rows_per_statement(COLS)) {
         let sql = format!(
             "UPDATE collection_case SET assignee = v.column2, agency = v.column3 \
              FROM (VALUES {}) AS v WHERE collection_case.borrower_id = v.column1",
-            crate::sql::values_list(COLS, chunk.len())
+            crate::db::sql::values_list(COLS, chunk.len())
         );
         let sql = dialect(backend, &sql);
         let mut query = sqlx::query(&sql);
@@ -532,7 +532,7 @@ async fn write_assignments(
         }
         query.execute(&mut **tx).await?;
     }
-    crate::sql::insert_rows(
+    crate::db::sql::insert_rows(
         tx,
         backend,
         "case_event (borrower_id, business_date, kind, detail)",

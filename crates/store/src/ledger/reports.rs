@@ -8,8 +8,8 @@ use recoup_core::portfolio::{PortfolioSummary, RollDestination, RollRateMatrix};
 use recoup_core::Fen;
 use sqlx::Row;
 
-use crate::error::StoreError;
-use crate::sql::{date_text, dialect, parse_opt_date};
+use crate::db::error::StoreError;
+use crate::db::sql::{date_text, dialect, parse_opt_date};
 use crate::Store;
 
 /// The portfolio as end-of-day left it on one business date.

@@ -18,10 +18,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
 
-use crate::audit::{self, AuditAction, AuditEvent};
-use crate::error::StoreError;
-use crate::sql::{dialect, hex, instant_text, parse_instant};
-use crate::throttle;
+use crate::db::audit::{self, AuditAction, AuditEvent};
+use crate::db::error::StoreError;
+use crate::db::sql::{dialect, hex, instant_text, parse_instant};
+use crate::identity::throttle;
 use crate::{Backend, Store};
 
 /// The password every demo user gets (`recoup demo`); printed by the demo and in the README.

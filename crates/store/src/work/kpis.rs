@@ -23,8 +23,8 @@ use recoup_core::role::Role;
 use recoup_core::Fen;
 use sqlx::Row;
 
-use crate::error::StoreError;
-use crate::sql::{date_text, dialect, placeholders};
+use crate::db::error::StoreError;
+use crate::db::sql::{date_text, dialect, placeholders};
 use crate::Store;
 
 /// A period of closed business dates and the instants that bound it in the lender's time zone
@@ -545,6 +545,6 @@ mod tests {
         let key = instant_key(at);
         assert_eq!(key.len(), 19);
         assert!(at.to_rfc3339() >= key);
-        assert!(crate::sql::instant_text(at) >= key);
+        assert!(crate::db::sql::instant_text(at) >= key);
     }
 }

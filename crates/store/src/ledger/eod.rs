@@ -20,15 +20,15 @@ use recoup_core::servicing::{
 use recoup_core::Fen;
 use sqlx::{Any, Row, Transaction};
 
-use crate::book::bind_state;
-use crate::error::StoreError;
-use crate::journal::{self, JournalEntry};
-use crate::rows::{
+use crate::db::error::StoreError;
+use crate::db::journal::{self, JournalEntry};
+use crate::db::rows::{
     installment_from_row, loan_state_from_row, INSTALLMENT_COLUMNS, LOAN_STATE_COLUMNS,
 };
-use crate::sql::{
+use crate::db::sql::{
     date_text, dialect, parse_opt_date, placeholders, rows_per_statement, values_list,
 };
+use crate::ledger::book::bind_state;
 use crate::{Backend, Store};
 
 /// Ids per IN list when reading by id: small enough that PostgreSQL's planner stays on the
@@ -680,14 +680,14 @@ async fn update_loans(
     // One multi-row UPDATE … FROM (VALUES …) per batch; both backends name VALUES columns
     // column1, column2, ….
     const COLS: usize = 20;
-    let columns = crate::rows::LOAN_STATE_WRITE_COLUMNS;
+    let columns = crate::db::rows::LOAN_STATE_WRITE_COLUMNS;
     let assignments: Vec<String> = columns
         .iter()
         .enumerate()
         .map(|(idx, col)| format!("{col} = v.column{}", idx + 2))
         .collect();
     let mut updated = 0;
-    for chunk in crate::sql::batches(loans, rows_per_statement(COLS)) {
+    for chunk in crate::db::sql::batches(loans, rows_per_statement(COLS)) {
         // The last_processed condition makes a second, concurrent run of the same date update
         // nothing it should not: its chunk then comes up short and is rolled back.
         let sql = format!(
@@ -705,7 +705,7 @@ async fn update_loans(
     }
     if updated != loans.len() as u64 {
         return Err(StoreError::EodRefused {
-            date: crate::sql::parse_date(date_s)?,
+            date: crate::db::sql::parse_date(date_s)?,
             reason: "another end-of-day run processed some of the same loans; run one at a time"
                 .into(),
         });
@@ -719,7 +719,7 @@ async fn update_installments(
     installments: &[(i64, InstallmentState)],
 ) -> Result<(), StoreError> {
     const COLS: usize = 5;
-    for chunk in crate::sql::batches(installments, rows_per_statement(COLS)) {
+    for chunk in crate::db::sql::batches(installments, rows_per_statement(COLS)) {
         let sql = format!(
             "UPDATE installment SET principal_paid = v.column3, interest_paid = v.column4, paid_off_on = v.column5 \
              FROM (VALUES {}) AS v WHERE installment.loan_id = v.column1 AND installment.period = v.column2",
@@ -746,7 +746,7 @@ async fn mark_payments_allocated(
     payment_ids: &[i64],
     date_s: &str,
 ) -> Result<(), StoreError> {
-    for chunk in crate::sql::batches(payment_ids, 1_000) {
+    for chunk in crate::db::sql::batches(payment_ids, 1_000) {
         let sql = format!(
             "UPDATE payment SET allocated_on = ? WHERE id IN ({})",
             placeholders(chunk.len())
@@ -767,7 +767,7 @@ async fn insert_allocations(
     allocations: &[AllocationRow],
     date_s: &str,
 ) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
+    crate::db::sql::insert_rows(
         tx,
         backend,
         "allocation (loan_id, business_date, payment_id, source, period, component, amount)",
@@ -798,7 +798,7 @@ async fn insert_bucket_changes(
     buckets: &BucketScheme,
     date_s: &str,
 ) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
+    crate::db::sql::insert_rows(
         tx,
         backend,
         "bucket_change (loan_id, business_date, from_bucket, to_bucket)",
