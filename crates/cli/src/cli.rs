@@ -328,17 +328,23 @@ pub enum ImportCommand {
         /// Refuse loans disbursed after this date (default: today in the configured time zone).
         #[arg(long = "as-of")]
         as_of: Option<NaiveDate>,
-        /// Text encoding of a CSV file: auto (UTF-8, else GB18030/GBK), utf-8 or gb18030.
-        #[arg(long, default_value = "auto", value_parser = parse_encoding)]
-        encoding: TextEncoding,
+        #[command(flatten)]
+        encoding: EncodingArg,
     },
     /// Post payments and auto-debit results from a bank file (see docs/bank-files.md).
     Payments {
         file: PathBuf,
-        /// Text encoding of a CSV file: auto (UTF-8, else GB18030/GBK), utf-8 or gb18030.
-        #[arg(long, default_value = "auto", value_parser = parse_encoding)]
-        encoding: TextEncoding,
+        #[command(flatten)]
+        encoding: EncodingArg,
     },
+}
+
+/// `--encoding`, shared by the importers of CSV files.
+#[derive(Debug, Args)]
+pub struct EncodingArg {
+    /// Text encoding of a CSV file: auto (UTF-8, else GB18030/GBK), utf-8 or gb18030.
+    #[arg(long = "encoding", default_value = "auto", value_parser = parse_encoding)]
+    pub encoding: TextEncoding,
 }
 
 fn parse_encoding(text: &str) -> Result<TextEncoding, String> {

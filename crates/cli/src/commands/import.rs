@@ -25,11 +25,11 @@ pub async fn run(
             encoding,
         } => {
             let options = TapeOptions::as_of(as_of.unwrap_or_else(|| settings.today()))
-                .with_encoding(encoding);
+                .with_encoding(encoding.encoding);
             import_loans(database_url, settings, &file, &options).await
         }
         ImportCommand::Payments { file, encoding } => {
-            import_payments(database_url, settings, &file, encoding).await
+            import_payments(database_url, settings, &file, encoding.encoding).await
         }
     }
 }
