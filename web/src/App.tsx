@@ -12,7 +12,7 @@ import { useAuth } from "./auth";
 import { useI18n } from "./i18n/I18nProvider";
 import { canApprove, canManageUsers, canViewReports, homePath } from "./roles";
 import { PageLoading } from "./PageLoading";
-import { prefetch, queuePath } from "./workspaceApi";
+import { prefetch, queuePath } from "./api";
 import { readQueueParams } from "./workspace/queueParams";
 
 const loadShell = () => import("./layout/Shell");

@@ -53,7 +53,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     setUnauthenticatedHandler(() => {
       setCsrfToken(null);
-      setState({ status: "anonymous", expired: true });
+      // Only a session that existed can expire: a 401 while the sign-in check is still
+      // running (or after it found none) is not signed in, not expired.
+      setState((previous) =>
+        previous.status === "signed-in" ? { status: "anonymous", expired: true } : previous,
+      );
     });
     return () => setUnauthenticatedHandler(null);
   }, []);

@@ -4,9 +4,10 @@ import { useMemo, type ReactNode } from "react";
 import { useSearchParams } from "react-router-dom";
 import { DatePicker, Empty, Skeleton, Space, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
-import { api, type ReportDates } from "../api";
+import { api } from "../api";
+import { useLoad } from "../api/useLoad";
 import { useI18n } from "../i18n/I18nProvider";
-import { ISO, Loaded, useLoad } from "./load";
+import { ISO, Loaded, loadStatus } from "./load";
 
 export interface Period {
   from: string;
@@ -33,8 +34,9 @@ export function WithPeriod({ title, children }: { title: string; children: (peri
   const i18n = useI18n();
   const { t } = i18n;
   const [params, setParams] = useSearchParams();
-  const [dates, reloadDates] = useLoad<ReportDates>("dates", (signal) => api.reportDates(signal));
-  const range = dates.status === "ok" && dates.data.first && dates.data.last ? dates.data : null;
+  const dates = useLoad((signal) => api.reportDates(signal), []);
+  const datesStatus = loadStatus(dates);
+  const range = datesStatus === "ok" && dates.data?.first && dates.data.last ? dates.data : null;
   const wantedFrom = params.get("from");
   const wantedTo = params.get("to");
   const period = useMemo(() => {
@@ -50,12 +52,12 @@ export function WithPeriod({ title, children }: { title: string; children: (peri
     return { from, to };
   }, [range?.first, range?.last, wantedFrom, wantedTo]);
 
-  if (dates.status === "loading") {
+  if (datesStatus === "loading") {
     return <Skeleton active paragraph={{ rows: 8 }} />;
   }
-  if (dates.status !== "ok") {
+  if (datesStatus !== "ok") {
     return (
-      <Loaded load={dates} reload={reloadDates} empty={t("dash.noData")}>
+      <Loaded load={dates} empty={t("dash.noData")}>
         {() => null}
       </Loaded>
     );

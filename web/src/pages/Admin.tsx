@@ -24,7 +24,6 @@ import {
 import {
   api,
   asApiError,
-  type AssignmentView,
   type NewUserBody,
   type RoleCode,
   type RolesView,
@@ -32,7 +31,8 @@ import {
 } from "../api";
 import { useAuth } from "../auth";
 import { useI18n } from "../i18n/I18nProvider";
-import { Loaded, useLoad } from "../oversight/load";
+import { useLoad } from "../api/useLoad";
+import { Loaded } from "../oversight/load";
 import { ALL_ROLES } from "../roles";
 
 const TABS = ["users", "roles", "assignment"] as const;
@@ -74,7 +74,8 @@ export default function Admin() {
 function Users() {
   const i18n = useI18n();
   const { t, fmt } = i18n;
-  const [users, reload] = useLoad<UserView[]>("users", (s) => api.users(s));
+  const users = useLoad((s) => api.users(s), []);
+  const reload = users.reload;
   const [creating, setCreating] = useState(false);
   const [resetting, setResetting] = useState<UserView | null>(null);
   const [roleFilter, setRoleFilter] = useState<RoleCode | undefined>(undefined);
@@ -97,7 +98,7 @@ function Users() {
         </Space>
       }
     >
-      <Loaded load={users} reload={reload} empty={t("admin.users.empty")}>
+      <Loaded load={users} empty={t("admin.users.empty")}>
         {(data) => (
           <Table<UserView>
             size="small"
@@ -374,11 +375,11 @@ function CreateUser({ open, onClose, onCreated }: { open: boolean; onClose: () =
 function Roles() {
   const i18n = useI18n();
   const { t } = i18n;
-  const [roles, reload] = useLoad<RolesView>("roles", (s) => api.roles(s));
+  const roles = useLoad((s) => api.roles(s), []);
   return (
     <Card title={t("admin.roles.title")}>
       <Typography.Paragraph type="secondary">{t("admin.roles.intro")}</Typography.Paragraph>
-      <Loaded load={roles} reload={reload} empty={t("admin.roles.title")}>
+      <Loaded load={roles} empty={t("admin.roles.title")}>
         {(data) => (
           <Table
             size="small"
@@ -428,10 +429,10 @@ function Roles() {
 function Assignment() {
   const i18n = useI18n();
   const { t } = i18n;
-  const [settings, reload] = useLoad<AssignmentView>("assignment", (s) => api.assignment(s));
+  const settings = useLoad((s) => api.assignment(s), []);
   const yesNo = (value: boolean) => (value ? t("admin.assignment.on") : t("admin.assignment.off"));
   return (
-    <Loaded load={settings} reload={reload} empty={t("admin.assignment.title")}>
+    <Loaded load={settings} empty={t("admin.assignment.title")}>
       {(data) => (
         <Space direction="vertical" size={16} style={{ width: "100%" }} data-testid="assignment-settings">
           <Card title={t("admin.assignment.title")}>

@@ -5,12 +5,11 @@
 import { useState, type HTMLAttributes } from "react";
 import { Link } from "react-router-dom";
 import { Alert, App, Button, Card, Empty, Form, Input, Space, Table, Tag, Typography } from "antd";
-import { asApiError } from "../api";
 import { LoadFailed } from "../components/LoadFailed";
 import { useI18n, type I18n } from "../i18n/I18nProvider";
-import { workspace, yuanTextToFen, type Approval, type CaseFile } from "../workspaceApi";
+import { asApiError, workspace, yuanTextToFen, type Approval, type CaseFile } from "../api";
 import { errorText, label } from "../workspace/labels";
-import { current, useLoad } from "../workspace/useLoad";
+import { useLoad } from "../api/useLoad";
 import { FocusedModal } from "../workspace/focus";
 
 interface Balances {
@@ -32,7 +31,7 @@ function balances(file: CaseFile, loanNo: string): Balances | null {
     : null;
 }
 
-function money(i18n: I18n, yuan: string | null): string {
+function money(i18n: I18n, yuan: string | null | undefined): string {
   const fen = yuanTextToFen(yuan);
   return fen === null ? i18n.t("common.none") : i18n.fmt.money(fen);
 }
@@ -66,8 +65,8 @@ interface Decided {
 export default function Approvals() {
   const i18n = useI18n();
   const { t, fmt } = i18n;
-  const [load, reload] = useLoad("approvals", (signal) => workspace.approvals(signal));
-  const list = current(load);
+  const load = useLoad((signal) => workspace.approvals(signal), []);
+  const { data: list, reload } = load;
   const [deciding, setDeciding] = useState<{ approval: Approval; approve: boolean; before: Balances | null } | null>(
     null,
   );
@@ -139,20 +138,20 @@ export default function Approvals() {
           }
         />
       ) : null}
-      {load.status === "error" ? (
+      {load.error ? (
         <LoadFailed message={errorText(i18n, load.error)} onRetry={reload} />
       ) : (
         <Card size="small">
           <Table<Approval>
             data-testid="approvals-table"
             rowKey="id"
-            loading={load.status === "loading"}
+            loading={load.loading}
             dataSource={list ?? []}
             scroll={{ x: 1000 }}
             pagination={(list?.length ?? 0) > 20 ? { pageSize: 20 } : false}
             locale={{
               emptyText:
-                load.status === "loading" ? " " : <Empty data-testid="approvals-empty" description={t("approvals.empty")} />,
+                load.loading ? " " : <Empty data-testid="approvals-empty" description={t("approvals.empty")} />,
             }}
             onRow={(a) => ({ "data-testid": `approval-${a.id}` }) as HTMLAttributes<HTMLElement>}
             columns={[

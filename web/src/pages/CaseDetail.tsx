@@ -27,7 +27,7 @@ import { useAuth } from "../auth";
 import { LoadFailed } from "../components/LoadFailed";
 import { useI18n } from "../i18n/I18nProvider";
 import { canContactByDevice, canRequestPlans, canReveal, canWorkCases } from "../roles";
-import { workspace, type Borrower, type CaseFile, type Loan } from "../workspaceApi";
+import { workspace, type Borrower, type CaseFile, type Loan } from "../api";
 import {
   CallButton,
   LogContactDialog,
@@ -41,7 +41,7 @@ import {
 import { SettlementQuotePanel } from "../workspace/SettlementQuote";
 import { CaseTimeline } from "../workspace/Timeline";
 import { errorText, label } from "../workspace/labels";
-import { current, useLoad } from "../workspace/useLoad";
+import { useLoad } from "../api/useLoad";
 import { StageTag } from "../workspace/StageTag";
 import { useMinWidth } from "../workspace/useMinWidth";
 
@@ -53,11 +53,12 @@ export default function CaseDetail() {
   const { id: idText } = useParams();
   const id = Number(idText);
   const valid = Number.isInteger(id) && id > 0;
-  const [load, reload] = useLoad(`case-${id}`, (signal) =>
-    valid ? workspace.caseFile(id, signal) : Promise.reject(new Error("bad id")),
+  const load = useLoad(
+    (signal) => (valid ? workspace.caseFile(id, signal) : Promise.reject(new Error("bad id"))),
+    [id],
   );
-  const file = current(load);
-  if (!valid || (load.status === "error" && load.error.status === 404)) {
+  const { data: file, reload } = load;
+  if (!valid || load.error?.status === 404) {
     return (
       <Result
         status="404"
@@ -71,7 +72,7 @@ export default function CaseDetail() {
       />
     );
   }
-  if (load.status === "error") {
+  if (load.error) {
     return <LoadFailed message={errorText(i18n, load.error)} onRetry={reload} />;
   }
   if (!file) {

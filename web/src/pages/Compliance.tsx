@@ -5,11 +5,12 @@
 import { useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { Alert, Button, Card, Col, Empty, Input, Row, Select, Space, Table, Tag, Typography } from "antd";
-import { api, type AuditEntryView, type AuditPage, type AuditVerifyView, type ComplianceView, type QaFlagsView } from "../api";
+import { api, type AuditEntryView, type ComplianceView } from "../api";
 import { useAuth } from "../auth";
 import { Chart, type ChartOption } from "../charts/Chart";
 import { useI18n, type I18n } from "../i18n/I18nProvider";
-import { channelName, errorText, Loaded, ruleName, useLoad } from "../oversight/load";
+import { useLoad } from "../api/useLoad";
+import { channelName, errorText, Loaded, loadStatus, ruleName } from "../oversight/load";
 import { WithPeriod } from "../oversight/Period";
 import { canReadAudit } from "../roles";
 
@@ -61,48 +62,53 @@ export default function Compliance() {
 function AuditVerification() {
   const i18n = useI18n();
   const { t, fmt } = i18n;
-  const [verify, reload] = useLoad<AuditVerifyView>("verify", (s) => api.auditVerify(s));
+  const verify = useLoad((s) => api.auditVerify(s), []);
   const recheck = (
-    <Button size="small" onClick={reload} data-testid="audit-recheck">
+    <Button size="small" onClick={verify.reload} data-testid="audit-recheck">
       {t("compliance.verify.recheck")}
     </Button>
   );
-  switch (verify.status) {
-    case "loading":
-      return <Alert type="info" showIcon message={t("compliance.verify.checking")} data-testid="audit-verify" />;
-    case "empty":
-    case "error":
-      return <Alert type="warning" showIcon message={errorText(i18n, verify.error)} action={recheck} data-testid="audit-verify" />;
-    case "ok": {
-      const { intact, rows_checked, broken_seq, reason } = verify.data;
-      const rows = fmt.integer(rows_checked);
-      return (
-        <Alert
-          type={intact ? "success" : "error"}
-          showIcon
-          data-testid="audit-verify"
-          data-status={intact ? "verified" : "broken"}
-          message={<Typography.Text strong>{t(intact ? "compliance.verify.verified" : "compliance.verify.broken")}</Typography.Text>}
-          description={
-            intact
-              ? t("compliance.verify.verifiedDetail", { rows })
-              : t("compliance.verify.brokenDetail", { seq: broken_seq ?? "?", reason: reason ?? "", rows })
-          }
-          action={recheck}
-        />
-      );
-    }
+  if (loadStatus(verify) === "loading") {
+    return <Alert type="info" showIcon message={t("compliance.verify.checking")} data-testid="audit-verify" />;
   }
+  if (verify.error || !verify.data) {
+    return (
+      <Alert
+        type="warning"
+        showIcon
+        message={verify.error ? errorText(i18n, verify.error) : ""}
+        action={recheck}
+        data-testid="audit-verify"
+      />
+    );
+  }
+  const { intact, rows_checked, broken_seq, reason } = verify.data;
+  const rows = fmt.integer(rows_checked);
+  return (
+    <Alert
+      type={intact ? "success" : "error"}
+      showIcon
+      data-testid="audit-verify"
+      data-status={intact ? "verified" : "broken"}
+      message={<Typography.Text strong>{t(intact ? "compliance.verify.verified" : "compliance.verify.broken")}</Typography.Text>}
+      description={
+        intact
+          ? t("compliance.verify.verifiedDetail", { rows })
+          : t("compliance.verify.brokenDetail", { seq: broken_seq ?? "?", reason: reason ?? "", rows })
+      }
+      action={recheck}
+    />
+  );
 }
 
 function Blocks({ from, to }: { from: string; to: string }) {
   const i18n = useI18n();
   const { t, fmt } = i18n;
-  const [report, reload] = useLoad<ComplianceView>(`c${from}${to}`, (s) => api.compliance(from, to, s));
+  const report = useLoad((s) => api.compliance(from, to, s), [from, to]);
   const period = t("dash.period", { from: fmt.date(from), to: fmt.date(to) });
   return (
     <Card title={t("compliance.blocks.title")} extra={period} data-testid="card-blocks">
-      <Loaded load={report} reload={reload} empty={t("dash.rules.empty")}>
+      <Loaded load={report} empty={t("dash.rules.empty")}>
         {(data) => <BlocksBody data={data} />}
       </Loaded>
     </Card>
@@ -188,10 +194,10 @@ function Highlighted({ text, terms }: { text: string; terms: string[] }) {
 function QaFlags({ from, to }: { from: string; to: string }) {
   const i18n = useI18n();
   const { t, fmt } = i18n;
-  const [flags, reload] = useLoad<QaFlagsView>(`q${from}${to}`, (s) => api.qaFlags(from, to, s));
+  const flags = useLoad((s) => api.qaFlags(from, to, s), [from, to]);
   return (
     <Card title={t("compliance.qa.title")} data-testid="card-qa">
-      <Loaded load={flags} reload={reload} empty={t("compliance.qa.empty")}>
+      <Loaded load={flags} empty={t("compliance.qa.empty")}>
         {(data) => (
           <Space direction="vertical" size={12} style={{ width: "100%" }}>
             <Typography.Text strong>
@@ -274,9 +280,7 @@ function AuditTrail() {
   const beforeText = params.get("before");
   const before = beforeText && /^\d+$/.test(beforeText) ? Number(beforeText) : null;
   const [actorInput, setActorInput] = useState(actor ?? "");
-  const [page, reload] = useLoad<AuditPage>(`a${actor}|${action}|${before}`, (s) =>
-    api.audit({ actor, action, before, limit: 50 }, s),
-  );
+  const page = useLoad((s) => api.audit({ actor, action, before, limit: 50 }, s), [actor, action, before]);
   const update = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
     for (const [key, value] of Object.entries(changes)) {
@@ -315,7 +319,7 @@ function AuditTrail() {
         </Space>
       }
     >
-      <Loaded load={page} reload={reload} empty={t("compliance.audit.empty")}>
+      <Loaded load={page} empty={t("compliance.audit.empty")}>
         {(data) => (
           <>
             <Table<AuditEntryView>

@@ -8,19 +8,11 @@ import { useMemo } from "react";
 import { useSearchParams } from "react-router-dom";
 import { Card, Col, DatePicker, Empty, Row, Segmented, Skeleton, Space, Statistic, Table, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
-import {
-  api,
-  type ComplianceView,
-  type KpiView,
-  type LeaderboardView,
-  type PortfolioView,
-  type ReportDates,
-  type RollRatesView,
-  type StrategyView,
-} from "../api";
+import { api, type ComplianceView, type PortfolioView, type RollRatesView, type StrategyView } from "../api";
+import { useLoad } from "../api/useLoad";
 import { Chart, type ChartOption } from "../charts/Chart";
 import { useI18n, type I18n } from "../i18n/I18nProvider";
-import { channelName, ISO, Loaded, ruleName, useLoad } from "../oversight/load";
+import { channelName, ISO, Loaded, loadStatus, ruleName } from "../oversight/load";
 import { KpiRates, Leaderboard, PromiseOutcomes, RpcByChannel } from "../oversight/DashboardKpis";
 
 const PERIODS = [7, 30, 90] as const;
@@ -33,9 +25,10 @@ export default function Dashboard() {
   const i18n = useI18n();
   const { t } = i18n;
   const [params, setParams] = useSearchParams();
-  const [dates, reloadDates] = useLoad<ReportDates>("dates", (signal) => api.reportDates(signal));
+  const dates = useLoad((signal) => api.reportDates(signal), []);
+  const datesStatus = loadStatus(dates);
 
-  const range = dates.status === "ok" && dates.data.first && dates.data.last ? dates.data : null;
+  const range = datesStatus === "ok" && dates.data?.first && dates.data.last ? dates.data : null;
   const requested = params.get("date");
   const date = useMemo(() => {
     if (!range?.first || !range.last) {
@@ -48,12 +41,12 @@ export default function Dashboard() {
     return range.last;
   }, [range?.first, range?.last, requested]);
 
-  if (dates.status === "loading") {
+  if (datesStatus === "loading") {
     return <Skeleton active paragraph={{ rows: 10 }} />;
   }
-  if (dates.status === "error" || dates.status === "empty") {
+  if (datesStatus === "error" || datesStatus === "empty") {
     return (
-      <Loaded load={dates} reload={reloadDates} empty={t("dash.noData")}>
+      <Loaded load={dates} empty={t("dash.noData")}>
         {() => null}
       </Loaded>
     );
@@ -123,49 +116,47 @@ function DashboardBody({ date, first, days }: { date: string; first: string; day
   const month = monthEnd.format("YYYY-MM");
   const from = [day.subtract(days - 1, "day").format(ISO), first].sort().reverse()[0] ?? date;
 
-  const [portfolio, reloadPortfolio] = useLoad<PortfolioView>(`p${date}`, (s) => api.portfolio(date, s));
-  const [roll, reloadRoll] = useLoad<RollRatesView>(`r${month}`, (s) => api.rollRates(month, s));
-  const [compliance, reloadCompliance] = useLoad<ComplianceView>(`c${from}${date}`, (s) =>
-    api.compliance(from, date, s),
-  );
-  const [strategy, reloadStrategy] = useLoad<StrategyView>(`s${from}${date}`, (s) => api.strategy(from, date, s));
-  const [kpis, reloadKpis] = useLoad<KpiView>(`k${from}${date}`, (s) => api.kpis(from, date, s));
-  const [board, reloadBoard] = useLoad<LeaderboardView>(`l${from}${date}`, (s) => api.leaderboard(from, date, s));
+  const portfolio = useLoad((s) => api.portfolio(date, s), [date]);
+  const roll = useLoad((s) => api.rollRates(month, s), [month]);
+  const compliance = useLoad((s) => api.compliance(from, date, s), [from, date]);
+  const strategy = useLoad((s) => api.strategy(from, date, s), [from, date]);
+  const kpis = useLoad((s) => api.kpis(from, date, s), [from, date]);
+  const board = useLoad((s) => api.leaderboard(from, date, s), [from, date]);
   const period = t("dash.period", { from: i18n.fmt.date(from), to: i18n.fmt.date(date) });
 
   return (
     <Space direction="vertical" size={16} style={{ width: "100%" }}>
-      <Loaded load={portfolio} reload={reloadPortfolio} empty={t("dash.noData")} rows={2}>
+      <Loaded load={portfolio} empty={t("dash.noData")} rows={2}>
         {(data) => <Kpis data={data} />}
       </Loaded>
-      <Loaded load={kpis} reload={reloadKpis} empty={t("dash.noData")} rows={2}>
+      <Loaded load={kpis} empty={t("dash.noData")} rows={2}>
         {(data) => <KpiRates data={data} />}
       </Loaded>
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={12}>
           <Card title={t("dashboard.rpc.title")} extra={period} data-testid="card-rpc">
-            <Loaded load={kpis} reload={reloadKpis} empty={t("dashboard.rpc.empty")}>
+            <Loaded load={kpis} empty={t("dashboard.rpc.empty")}>
               {(data) => <RpcByChannel data={data} />}
             </Loaded>
           </Card>
         </Col>
         <Col xs={24} xl={12}>
           <Card title={t("dashboard.promises.title")} extra={period} data-testid="card-promises">
-            <Loaded load={kpis} reload={reloadKpis} empty={t("dashboard.promises.empty")}>
+            <Loaded load={kpis} empty={t("dashboard.promises.empty")}>
               {(data) => <PromiseOutcomes data={data} />}
             </Loaded>
           </Card>
         </Col>
       </Row>
       <Card title={t("dashboard.leaderboard.title")} extra={period} data-testid="card-leaderboard">
-        <Loaded load={board} reload={reloadBoard} empty={t("dashboard.leaderboard.empty")}>
+        <Loaded load={board} empty={t("dashboard.leaderboard.empty")}>
           {(data) => <Leaderboard data={data} />}
         </Loaded>
       </Card>
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={12}>
           <Card title={t("dash.portfolio.title")} data-testid="card-portfolio">
-            <Loaded load={portfolio} reload={reloadPortfolio} empty={t("dash.noData")}>
+            <Loaded load={portfolio} empty={t("dash.noData")}>
               {(data) => <PortfolioChart data={data} />}
             </Loaded>
           </Card>
@@ -173,7 +164,7 @@ function DashboardBody({ date, first, days }: { date: string; first: string; day
         <Col xs={24} xl={12}>
           <Card
             title={
-              roll.status === "ok"
+              roll.data && loadStatus(roll) === "ok"
                 ? t("dash.roll.title", {
                     from: i18n.fmt.month(roll.data.from_month),
                     to: i18n.fmt.month(roll.data.to_month),
@@ -182,7 +173,7 @@ function DashboardBody({ date, first, days }: { date: string; first: string; day
             }
             data-testid="card-roll-rates"
           >
-            <Loaded load={roll} reload={reloadRoll} empty={t("dash.roll.empty")}>
+            <Loaded load={roll} empty={t("dash.roll.empty")}>
               {(data) => <RollRateHeatmap data={data} />}
             </Loaded>
           </Card>
@@ -191,7 +182,7 @@ function DashboardBody({ date, first, days }: { date: string; first: string; day
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={12}>
           <Card title={t("dash.contacts.title")} extra={period} data-testid="card-contacts">
-            <Loaded load={compliance} reload={reloadCompliance} empty={t("dash.contacts.empty")}>
+            <Loaded load={compliance} empty={t("dash.contacts.empty")}>
               {(data) =>
                 data.lines.length === 0 ? <Empty description={t("dash.contacts.empty")} /> : <ContactsChart data={data} />
               }
@@ -200,14 +191,14 @@ function DashboardBody({ date, first, days }: { date: string; first: string; day
         </Col>
         <Col xs={24} xl={12}>
           <Card title={t("dash.rules.title")} extra={period} data-testid="card-rules">
-            <Loaded load={compliance} reload={reloadCompliance} empty={t("dash.rules.empty")}>
+            <Loaded load={compliance} empty={t("dash.rules.empty")}>
               {(data) => <BlocksByRule data={data} />}
             </Loaded>
           </Card>
         </Col>
       </Row>
       <Card title={t("dash.strategy.title")} extra={period} data-testid="card-strategy">
-        <Loaded load={strategy} reload={reloadStrategy} empty={t("dash.strategy.empty")}>
+        <Loaded load={strategy} empty={t("dash.strategy.empty")}>
           {(data) =>
             data.arms.length === 0 ? <Empty description={t("dash.strategy.empty")} /> : <StrategyArms data={data} />
           }

@@ -25,9 +25,9 @@ import { useAuth } from "../auth";
 import { LoadFailed } from "../components/LoadFailed";
 import { useI18n } from "../i18n/I18nProvider";
 import { canAssign, seesAllCases } from "../roles";
-import { workspace, QUEUE_SORTS, type QueueItem, type QueueSort } from "../workspaceApi";
+import { workspace, QUEUE_SORTS, type QueueItem, type QueueSort } from "../api";
 import { BUCKETS, QUEUES, STAGES, errorText, label } from "../workspace/labels";
-import { current, useLoad } from "../workspace/useLoad";
+import { useLoad } from "../api/useLoad";
 import { StageTag } from "../workspace/StageTag";
 import { useMinWidth } from "../workspace/useMinWidth";
 import { PAGE_SIZES, readQueueParams } from "../workspace/queueParams";
@@ -63,8 +63,8 @@ export default function Queue() {
   const all = seesAllCases(role);
   const { request: query, page } = useMemo(() => readQueueParams(params, all), [params, all]);
   const key = JSON.stringify(query);
-  const [load, reload] = useLoad(key, (signal) => workspace.queue(query, signal));
-  const data = current(load);
+  const load = useLoad((signal) => workspace.queue(query, signal), [key]);
+  const { data, reload } = load;
   const [selected, setSelected] = useState<number[]>([]);
   const [reassignOpen, setReassignOpen] = useState(false);
   const fieldAgent = role === "field_agent";
@@ -244,15 +244,15 @@ export default function Queue() {
   const empty = <Empty data-testid="queue-empty" description={fieldAgent ? t("field.empty") : t("queue.empty")} />;
 
   let body;
-  if (load.status === "error") {
+  if (load.error) {
     body = <LoadFailed message={errorText(i18n, load.error)} onRetry={reload} />;
   } else if (cards) {
     body = (
       <List
         data-testid="queue-list"
-        loading={load.status === "loading"}
+        loading={load.loading}
         dataSource={data?.items ?? []}
-        locale={{ emptyText: load.status === "loading" ? " " : empty }}
+        locale={{ emptyText: load.loading ? " " : empty }}
         pagination={data && data.total > query.limit ? { ...pagination, align: "center" } : false}
         renderItem={(item) => (
           <List.Item style={{ padding: "6px 0", borderBlockEnd: "none" }}>
@@ -302,8 +302,8 @@ export default function Queue() {
         size="middle"
         columns={columns}
         dataSource={data?.items ?? []}
-        loading={load.status === "loading"}
-        locale={{ emptyText: load.status === "loading" ? " " : empty }}
+        loading={load.loading}
+        locale={{ emptyText: load.loading ? " " : empty }}
         pagination={pagination}
         onRow={(item) =>
           ({

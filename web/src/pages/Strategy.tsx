@@ -8,7 +8,8 @@ import { Card, Col, Collapse, Descriptions, Empty, Row, Select, Space, Table, Ta
 import { api, type StrategyOutlineView, type StrategyView } from "../api";
 import { Chart, type ChartOption } from "../charts/Chart";
 import { useI18n, type I18n } from "../i18n/I18nProvider";
-import { channelName, Loaded, useLoad } from "../oversight/load";
+import { useLoad } from "../api/useLoad";
+import { channelName, Loaded } from "../oversight/load";
 import { WithPeriod } from "../oversight/Period";
 
 type Treatment = StrategyOutlineView["treatments"][number];
@@ -49,19 +50,19 @@ export default function Strategy() {
 function StrategyBody({ from, to }: { from: string; to: string }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const [outline, reloadOutline] = useLoad<StrategyOutlineView>("outline", (s) => api.activeStrategy(s));
-  const [results, reloadResults] = useLoad<StrategyView>(`r${from}${to}`, (s) => api.strategy(from, to, s));
+  const outline = useLoad((s) => api.activeStrategy(s), []);
+  const results = useLoad((s) => api.strategy(from, to, s), [from, to]);
   const period = t("dash.period", { from: i18n.fmt.date(from), to: i18n.fmt.date(to) });
   return (
     <Space direction="vertical" size={16} style={{ width: "100%" }}>
       <Card title={t("strategy.results.title")} extra={period} data-testid="card-results">
-        <Loaded load={results} reload={reloadResults} empty={t("dash.strategy.empty")}>
+        <Loaded load={results} empty={t("dash.strategy.empty")}>
           {(data) =>
             data.arms.length === 0 ? <Empty description={t("dash.strategy.empty")} /> : <Results data={data} />
           }
         </Loaded>
       </Card>
-      <Loaded load={outline} reload={reloadOutline} empty={t("strategy.none")}>
+      <Loaded load={outline} empty={t("strategy.none")}>
         {(data) => <Outline data={data} />}
       </Loaded>
     </Space>

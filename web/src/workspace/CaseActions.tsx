@@ -3,7 +3,7 @@
 // template, click-to-call, a note, and the reveal of personal data. Every form focuses its first
 // field and submits on Enter; the server's errors are shown under the field they name (others
 // above the buttons); requests that cannot be taken back ask for a confirmation first.
-import { forwardRef, useEffect, useState, type ReactNode } from "react";
+import { forwardRef, useState, type ReactNode } from "react";
 import {
   Alert,
   App,
@@ -23,18 +23,19 @@ import {
   type InputRef,
 } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
-import { asApiError, type ApiError } from "../api";
-import { useI18n, type I18n } from "../i18n/I18nProvider";
 import {
+  asApiError,
   fenToYuanText,
   workspace,
   yuanToFen,
+  type ApiError,
   type Borrower,
   type CaseFile,
   type Loan,
   type QaFlag,
-  type SmsTemplate,
-} from "../workspaceApi";
+} from "../api";
+import { useLoad } from "../api/useLoad";
+import { useI18n, type I18n } from "../i18n/I18nProvider";
 import { FocusedModal } from "./focus";
 import { DELAY_REASONS, OUTCOMES, PLAN_KINDS, TEMPERAMENTS, errorText, label, ruleName } from "./labels";
 
@@ -673,45 +674,32 @@ function deviceError(i18n: I18n, error: unknown, unavailable: string): string {
   return errorText(i18n, apiError);
 }
 
-type Templates =
-  | { status: "loading" }
-  | { status: "ok"; templates: SmsTemplate[] }
-  | { status: "missing" }
-  | { status: "error"; error: ApiError };
-
 export function SmsDialog({ open, file, onClose, onDone }: ActionProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const dialog = useActionForm<{ template: string; phone_index: number }>(open, onClose);
   const { form, send, confirmThen } = dialog;
-  const [templates, setTemplates] = useState<Templates>({ status: "loading" });
+  // Loaded each time the dialog opens; a 404 means no SMS gateway or templates are set up.
+  const load = useLoad(open ? (signal) => workspace.smsTemplates(signal) : null, [open]);
+  const status: "loading" | "ok" | "missing" | "error" = load.loading
+    ? "loading"
+    : load.error
+      ? load.error.status === 404
+        ? "missing"
+        : "error"
+      : load.data
+        ? "ok"
+        : "loading";
+  const templatesError: ApiError | null = status === "error" ? load.error : null;
   const chosen = Form.useWatch("template", form);
-  useEffect(() => {
-    if (!open) {
-      return;
-    }
-    const controller = new AbortController();
-    setTemplates({ status: "loading" });
-    workspace
-      .smsTemplates(controller.signal)
-      .then((list) => setTemplates({ status: "ok", templates: list }))
-      .catch((error: unknown) => {
-        if (controller.signal.aborted) {
-          return;
-        }
-        const apiError = asApiError(error);
-        setTemplates(apiError.status === 404 ? { status: "missing" } : { status: "error", error: apiError });
-      });
-    return () => controller.abort();
-  }, [open]);
-  const list = templates.status === "ok" ? templates.templates : [];
+  const list = status === "ok" ? (load.data ?? []) : [];
   const preview = list.find((tpl) => String(tpl.id) === chosen)?.text;
   return (
     <FormDialog<{ template: string; phone_index: number }>
       dialog={dialog}
       title={t("case.sms.title")}
       testid="sms"
-      submitDisabled={templates.status !== "ok" || list.length === 0}
+      submitDisabled={status !== "ok" || list.length === 0}
       submitText={t("case.sms.submit")}
       onSubmit={(values) => {
         const template = list.find((tpl) => String(tpl.id) === values.template);
@@ -733,14 +721,14 @@ export function SmsDialog({ open, file, onClose, onDone }: ActionProps) {
         );
       }}
     >
-      {templates.status === "loading" ? <Spin /> : null}
-      {templates.status === "missing" ? (
+      {status === "loading" ? <Spin /> : null}
+      {status === "missing" ? (
         <Alert type="info" showIcon message={t("case.sms.notEnabled")} style={{ marginBottom: 16 }} data-testid="sms-missing" />
       ) : null}
-      {templates.status === "error" ? (
-        <Alert type="error" showIcon message={errorText(i18n, templates.error)} style={{ marginBottom: 16 }} />
+      {templatesError ? (
+        <Alert type="error" showIcon message={errorText(i18n, templatesError)} style={{ marginBottom: 16 }} />
       ) : null}
-      {templates.status === "ok" ? (
+      {status === "ok" ? (
         <>
           <Form.Item
             name="template"

@@ -7,10 +7,10 @@ import { Alert, DatePicker, Descriptions, Skeleton, Space, Typography } from "an
 import dayjs, { type Dayjs } from "dayjs";
 import { useI18n } from "../i18n/I18nProvider";
 import type { MessageKey } from "../i18n/messages";
-import { workspace, yuanTextToFen, type SettlementQuote } from "../workspaceApi";
+import { workspace, yuanTextToFen, type SettlementQuote } from "../api";
+import { useLoad } from "../api/useLoad";
 import { dateFormats } from "./CaseActions";
 import { errorText } from "./labels";
-import { current, useLoad } from "./useLoad";
 
 const ISO = "YYYY-MM-DD";
 
@@ -19,10 +19,8 @@ export function SettlementQuotePanel({ loanNo }: { loanNo: string }) {
   const { t, fmt } = i18n;
   const [date, setDate] = useState<Dayjs>(dayjs());
   const day = date.format(ISO);
-  const [load] = useLoad<SettlementQuote>(`${loanNo}@${day}`, (signal) =>
-    workspace.settlementQuote(loanNo, day, signal),
-  );
-  const quote = current(load);
+  const load = useLoad((signal) => workspace.settlementQuote(loanNo, day, signal), [loanNo, day]);
+  const quote = load.data;
   const money = (text: string) => fmt.money(yuanTextToFen(text) ?? 0);
   const rows: [MessageKey, keyof SettlementQuote][] = [
     ["case.settlement.principal", "principal"],
@@ -44,7 +42,7 @@ export function SettlementQuotePanel({ loanNo }: { loanNo: string }) {
           data-testid="settlement-date"
         />
       </Space>
-      {load.status === "error" ? (
+      {load.error ? (
         <Alert type="warning" showIcon message={errorText(i18n, load.error)} />
       ) : quote === null ? (
         <Skeleton active paragraph={{ rows: 3 }} />

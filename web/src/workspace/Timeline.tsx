@@ -4,7 +4,7 @@
 import { useMemo, useState } from "react";
 import { Button, Empty, Segmented, Space, Tag, Timeline as AntTimeline, Typography } from "antd";
 import { useI18n, type I18n } from "../i18n/I18nProvider";
-import type { CaseFile, QaFlag } from "../workspaceApi";
+import type { CaseFile, QaFlag } from "../api";
 import { label } from "./labels";
 import { useMinWidth } from "./useMinWidth";
 
@@ -165,7 +165,14 @@ export function CaseTimeline({ file }: { file: CaseFile }) {
   const [pages, setPages] = useState(1);
   const shown = page * pages;
   const entries = useMemo(() => {
-    const list: Entry[] = file.timeline.map((e) => ({ ...e }));
+    // The server's entries (kind `contact`, `case_event`, `note` or `promise`; detail an object).
+    const list: Entry[] = file.timeline.map((e) => ({
+      at: e.at,
+      kind: e.kind as Kind,
+      actor: e.actor ?? null,
+      address: e.address ?? null,
+      detail: (e.detail ?? {}) as Record<string, unknown>,
+    }));
     for (const loan of file.loans) {
       for (const p of loan.payments) {
         list.push({

@@ -1,6 +1,6 @@
 // The queue's filters, order and page as read from the query string. Shared by the queue page
 // and App.tsx, which starts the queue request while the page's code and the session load.
-import { QUEUE_SORTS, type QueueParams, type QueueSort } from "../workspaceApi";
+import { QUEUE_SORTS, type QueueParams, type QueueSort } from "../api";
 import { BUCKETS, STAGES } from "./labels";
 
 export const PAGE_SIZES = [20, 50, 100];
