@@ -176,9 +176,44 @@ pub enum CaseSelection {
     },
 }
 
-/// One change of assignee: case, previous assignee, new assignee, agency placement, queue.
-type Change = (i64, Option<String>, Option<String>, Option<String>, String);
+/// One change of assignee.
+struct Change {
+    borrower_id: i64,
+    from: Option<String>,
+    to: Option<String>,
+    /// The agency the case is placed with (for a user of the agency role).
+    agency: Option<String>,
+    queue: String,
+}
 
+/// An `app_user` row as `assign_cases` reads it.
+#[derive(sqlx::FromRow)]
+struct CandidateRow {
+    username: String,
+    role: String,
+    region: Option<String>,
+    agency: Option<String>,
+    /// Comma-separated queue names.
+    skills: Option<String>,
+}
+
+/// Open cases held by one assignee.
+#[derive(sqlx::FromRow)]
+struct CasesHeld {
+    assignee: String,
+    cases_held: i64,
+}
+
+/// An open case as assignment sees it.
+#[derive(sqlx::FromRow)]
+struct OpenCase {
+    borrower_id: i64,
+    queue: Option<String>,
+    assignee: Option<String>,
+    home_address: String,
+}
+
+/// A role's active user, a candidate for that role's cases.
 struct Candidate {
     username: String,
     role: Role,
@@ -196,169 +231,88 @@ impl Store {
         date: NaiveDate,
         policy: &AssignmentPolicy,
     ) -> Result<AssignmentOutcome, StoreError> {
-        let users = sqlx::query(
-            "SELECT username, role, region, agency, skills FROM app_user WHERE active = 1 ORDER BY username",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut candidates: Vec<Candidate> = Vec::new();
-        for row in users {
-            let role: String = row.try_get(1)?;
-            let Ok(role) = Role::parse(&role) else {
-                continue;
-            };
-            let skills: Option<String> = row.try_get(4)?;
-            candidates.push(Candidate {
-                username: row.try_get(0)?,
-                role,
-                region: row.try_get(2)?,
-                agency: row.try_get(3)?,
-                skills: skills.map(|s| {
-                    s.split(',')
-                        .map(|q| q.trim().to_string())
-                        .filter(|q| !q.is_empty())
-                        .collect()
-                }),
-            });
-        }
-        let mut load: HashMap<String, i64> = HashMap::new();
-        for row in sqlx::query(
-            "SELECT assignee, COUNT(*) FROM collection_case WHERE status = 'open' AND assignee IS NOT NULL GROUP BY assignee",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        {
-            load.insert(row.try_get(0)?, row.try_get(1)?);
-        }
-        let cases = sqlx::query(
+        let candidates = self.assignment_candidates().await?;
+        let load = self.open_cases_held().await?;
+        let cases = sqlx::query_as::<_, OpenCase>(
             "SELECT c.borrower_id, c.queue, c.assignee, b.home_address FROM collection_case c \
              JOIN borrower b ON b.id = c.borrower_id WHERE c.status = 'open' ORDER BY c.borrower_id",
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut outcome = AssignmentOutcome::default();
-        let mut cursors: HashMap<Role, usize> = HashMap::new();
-        let mut changes: Vec<Change> = Vec::new();
-        for row in cases {
-            let borrower_id: i64 = row.try_get(0)?;
-            let queue: Option<String> = row.try_get(1)?;
-            let current: Option<String> = row.try_get(2)?;
-            let address: String = row.try_get(3)?;
-            let role = queue.as_deref().and_then(|q| policy.role_for(q));
-            let Some(role) = role else {
-                outcome.unassigned += 1;
-                if current.is_some() {
-                    changes.push((borrower_id, current, None, None, queue.unwrap_or_default()));
-                }
-                continue;
-            };
-            let queue = queue.unwrap_or_default();
-            let of_role: Vec<&Candidate> = candidates.iter().filter(|c| c.role == role).collect();
-            if policy.sticky
-                && of_role
-                    .iter()
-                    .any(|c| Some(&c.username) == current.as_ref())
-            {
-                outcome.kept += 1;
-                continue;
-            }
-            let mut pool = of_role;
-            if policy.by_skill {
-                let skilled: Vec<&Candidate> = pool
-                    .iter()
-                    .copied()
-                    .filter(|c| c.skills.as_ref().is_none_or(|s| s.contains(&queue)))
-                    .collect();
-                if !skilled.is_empty() {
-                    pool = skilled;
-                }
-            }
-            if policy.by_region {
-                let local: Vec<&Candidate> = pool
-                    .iter()
-                    .copied()
-                    .filter(|c| {
-                        c.region
-                            .as_deref()
-                            .is_some_and(|r| policy.region_covers(r, &address))
-                    })
-                    .collect();
-                if !local.is_empty() {
-                    pool = local;
-                } else {
-                    // Users without a region serve everywhere; prefer them to someone else's
-                    // region when nobody local exists.
-                    let anywhere: Vec<&Candidate> = pool
-                        .iter()
-                        .copied()
-                        .filter(|c| c.region.is_none())
-                        .collect();
-                    if !anywhere.is_empty() {
-                        pool = anywhere;
-                    }
-                }
-            }
-            let chosen = match policy.rule {
-                AssignmentRule::LeastLoaded => pool
-                    .iter()
-                    .min_by_key(|c| load.get(&c.username).copied().unwrap_or(0))
-                    .copied(),
-                AssignmentRule::RoundRobin => {
-                    if pool.is_empty() {
-                        None
-                    } else {
-                        let cursor = cursors.entry(role).or_insert(0);
-                        let pick = pool.get(*cursor % pool.len()).copied();
-                        *cursor += 1;
-                        pick
-                    }
-                }
-            };
-            match chosen {
-                Some(user) => {
-                    if Some(&user.username) == current.as_ref() {
-                        outcome.kept += 1;
-                        continue;
-                    }
-                    *load.entry(user.username.clone()).or_insert(0) += 1;
-                    if let Some(previous) = &current {
-                        if let Some(n) = load.get_mut(previous) {
-                            *n -= 1;
-                        }
-                    }
-                    outcome.assigned += 1;
-                    changes.push((
-                        borrower_id,
-                        current,
-                        Some(user.username.clone()),
-                        user.agency.clone().filter(|_| user.role == Role::Agency),
-                        queue,
-                    ));
-                }
-                None => {
-                    outcome.unassigned += 1;
-                    if current.is_some() {
-                        changes.push((borrower_id, current, None, None, queue));
-                    }
-                }
-            }
+        let mut run = AssignmentRun::new(policy, &candidates, load);
+        for case in cases {
+            run.assign(case);
         }
+        self.record_assignment_run(date, policy.rule, &run.changes)
+            .await?;
+        self.refresh_case_statistics().await?;
+        Ok(run.outcome)
+    }
+
+    /// The active users a case can go to, in username order; a user whose stored role is
+    /// unknown to this version is skipped.
+    async fn assignment_candidates(&self) -> Result<Vec<Candidate>, StoreError> {
+        let users = sqlx::query_as::<_, CandidateRow>(
+            "SELECT username, role, region, agency, skills FROM app_user WHERE active = 1 ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(users
+            .into_iter()
+            .filter_map(|user| {
+                let role = Role::parse(&user.role).ok()?;
+                Some(Candidate {
+                    username: user.username,
+                    role,
+                    region: user.region,
+                    agency: user.agency,
+                    skills: user.skills.map(|s| {
+                        s.split(',')
+                            .map(|q| q.trim().to_string())
+                            .filter(|q| !q.is_empty())
+                            .collect()
+                    }),
+                })
+            })
+            .collect())
+    }
+
+    /// How many open cases each assignee holds now.
+    async fn open_cases_held(&self) -> Result<HashMap<String, i64>, StoreError> {
+        let held = sqlx::query_as::<_, CasesHeld>(
+            "SELECT assignee, COUNT(*) AS cases_held FROM collection_case WHERE status = 'open' AND assignee IS NOT NULL GROUP BY assignee",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(held
+            .into_iter()
+            .map(|row| (row.assignee, row.cases_held))
+            .collect())
+    }
+
+    /// Writes a run's changes of assignee and marks `date` assigned.
+    async fn record_assignment_run(
+        &self,
+        date: NaiveDate,
+        rule: AssignmentRule,
+        changes: &[Change],
+    ) -> Result<(), StoreError> {
         let date_s = date_text(date);
-        let rule = policy.rule.code();
+        let rule = rule.code();
         // One transaction for the date's assignments and its `assigned` mark: a run killed
         // part-way leaves the date unassigned, and the next run assigns it from the same state,
         // so a catch-up killed and rerun hands out exactly what a clean one does.
         let mut tx = self.pool.begin().await?;
         let writes: Vec<Assignment> = changes
-            .into_iter()
-            .map(|(borrower_id, from, to, agency, queue)| Assignment {
-                borrower_id,
+            .iter()
+            .map(|change| Assignment {
+                borrower_id: change.borrower_id,
                 detail: serde_json::json!({
-                    "from": from, "to": to, "queue": queue, "by": rule,
+                    "from": change.from, "to": change.to, "queue": change.queue, "by": rule,
                 })
                 .to_string(),
-                to,
-                agency,
+                to: change.to.clone(),
+                agency: change.agency.clone(),
             })
             .collect();
         write_assignments(&mut tx, self.backend, &date_s, &writes).await?;
@@ -370,8 +324,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.refresh_case_statistics().await?;
-        Ok(outcome)
+        Ok(())
     }
 
     /// After the day's case work (planning, then assignment) has rewritten most open cases:
@@ -414,8 +367,8 @@ impl Store {
                 message: format!("`{to}` is not an active user"),
             });
         };
-        let role: String = user.try_get(0)?;
-        let agency: Option<String> = user.try_get(1)?;
+        let role: String = user.try_get("role")?;
+        let agency: Option<String> = user.try_get("agency")?;
         let agency = agency.filter(|_| role == Role::Agency.code());
         let (sql, binds): (String, Vec<String>) = match selection {
             CaseSelection::Ids(ids) => {
@@ -463,9 +416,9 @@ impl Store {
         let date_s = date_text(today);
         let mut writes = Vec::new();
         for row in rows {
-            let borrower_id: i64 = row.try_get(0)?;
-            let from: Option<String> = row.try_get(1)?;
-            let queue: Option<String> = row.try_get(2)?;
+            let borrower_id: i64 = row.try_get("borrower_id")?;
+            let from: Option<String> = row.try_get("assignee")?;
+            let queue: Option<String> = row.try_get("queue")?;
             if from.as_deref() == Some(to) {
                 continue;
             }
@@ -497,6 +450,170 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(moved)
+    }
+}
+
+/// One assignment run over the open cases, in borrower order: the changes it makes and the
+/// running load and round-robin cursors its choices depend on.
+struct AssignmentRun<'a> {
+    policy: &'a AssignmentPolicy,
+    candidates: &'a [Candidate],
+    /// Open cases per username, as the run has changed them so far.
+    load: HashMap<String, i64>,
+    cursors: HashMap<Role, usize>,
+    outcome: AssignmentOutcome,
+    changes: Vec<Change>,
+}
+
+impl<'a> AssignmentRun<'a> {
+    fn new(
+        policy: &'a AssignmentPolicy,
+        candidates: &'a [Candidate],
+        load: HashMap<String, i64>,
+    ) -> AssignmentRun<'a> {
+        AssignmentRun {
+            policy,
+            candidates,
+            load,
+            cursors: HashMap::new(),
+            outcome: AssignmentOutcome::default(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// Decides who works `case`: kept, reassigned, or left to nobody.
+    fn assign(&mut self, case: OpenCase) {
+        let current = case.assignee;
+        let Some(role) = case.queue.as_deref().and_then(|q| self.policy.role_for(q)) else {
+            self.unassign(case.borrower_id, current, case.queue.unwrap_or_default());
+            return;
+        };
+        let queue = case.queue.unwrap_or_default();
+        let of_role: Vec<&'a Candidate> =
+            self.candidates.iter().filter(|c| c.role == role).collect();
+        if self.policy.sticky
+            && of_role
+                .iter()
+                .any(|c| Some(&c.username) == current.as_ref())
+        {
+            self.outcome.kept += 1;
+            return;
+        }
+        let pool = self.eligible(of_role, &queue, &case.home_address);
+        match self.pick(role, &pool) {
+            Some(user) if Some(&user.username) == current.as_ref() => self.outcome.kept += 1,
+            Some(user) => self.hand_over(case.borrower_id, current, user, queue),
+            None => self.unassign(case.borrower_id, current, queue),
+        }
+    }
+
+    /// Narrows the role's users by skill, then by region; a narrowing that would leave
+    /// nobody is not applied.
+    fn eligible(
+        &self,
+        of_role: Vec<&'a Candidate>,
+        queue: &str,
+        address: &str,
+    ) -> Vec<&'a Candidate> {
+        let mut pool = of_role;
+        if self.policy.by_skill {
+            let skilled: Vec<&Candidate> = pool
+                .iter()
+                .copied()
+                .filter(|c| {
+                    c.skills
+                        .as_ref()
+                        .is_none_or(|s| s.iter().any(|q| q == queue))
+                })
+                .collect();
+            if !skilled.is_empty() {
+                pool = skilled;
+            }
+        }
+        if self.policy.by_region {
+            let local: Vec<&Candidate> = pool
+                .iter()
+                .copied()
+                .filter(|c| {
+                    c.region
+                        .as_deref()
+                        .is_some_and(|r| self.policy.region_covers(r, address))
+                })
+                .collect();
+            if !local.is_empty() {
+                pool = local;
+            } else {
+                // Users without a region serve everywhere; prefer them to someone else's
+                // region when nobody local exists.
+                let anywhere: Vec<&Candidate> = pool
+                    .iter()
+                    .copied()
+                    .filter(|c| c.region.is_none())
+                    .collect();
+                if !anywhere.is_empty() {
+                    pool = anywhere;
+                }
+            }
+        }
+        pool
+    }
+
+    /// Picks one of `pool` by the policy's rule.
+    fn pick(&mut self, role: Role, pool: &[&'a Candidate]) -> Option<&'a Candidate> {
+        match self.policy.rule {
+            AssignmentRule::LeastLoaded => pool
+                .iter()
+                .min_by_key(|c| self.load.get(&c.username).copied().unwrap_or(0))
+                .copied(),
+            AssignmentRule::RoundRobin => {
+                if pool.is_empty() {
+                    None
+                } else {
+                    let cursor = self.cursors.entry(role).or_insert(0);
+                    let pick = pool.get(*cursor % pool.len()).copied();
+                    *cursor += 1;
+                    pick
+                }
+            }
+        }
+    }
+
+    /// Gives the case to `user`, moving one case of load from the previous assignee.
+    fn hand_over(
+        &mut self,
+        borrower_id: i64,
+        current: Option<String>,
+        user: &Candidate,
+        queue: String,
+    ) {
+        *self.load.entry(user.username.clone()).or_insert(0) += 1;
+        if let Some(previous) = &current {
+            if let Some(n) = self.load.get_mut(previous) {
+                *n -= 1;
+            }
+        }
+        self.outcome.assigned += 1;
+        self.changes.push(Change {
+            borrower_id,
+            from: current,
+            to: Some(user.username.clone()),
+            agency: user.agency.clone().filter(|_| user.role == Role::Agency),
+            queue,
+        });
+    }
+
+    /// Leaves the case with nobody (recording the change when it had an assignee).
+    fn unassign(&mut self, borrower_id: i64, current: Option<String>, queue: String) {
+        self.outcome.unassigned += 1;
+        if current.is_some() {
+            self.changes.push(Change {
+                borrower_id,
+                from: current,
+                to: None,
+                agency: None,
+                queue,
+            });
+        }
     }
 }
 

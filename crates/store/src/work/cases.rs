@@ -14,7 +14,7 @@ use recoup_core::contact::{Channel, ContactEvent, Party};
 use recoup_core::work::{ContactOutcome, PromiseStatus};
 use recoup_core::Fen;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
 use crate::db::audit::{self, AuditAction, AuditEvent};
 use crate::db::error::StoreError;
@@ -122,7 +122,7 @@ pub struct QueuePage {
 }
 
 /// The case row itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CaseSummary {
     pub borrower_id: i64,
     pub status: String,
@@ -145,7 +145,7 @@ pub struct CaseSummary {
 }
 
 /// A registered (emergency) contact of a borrower.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ContactPerson {
     pub seq: i64,
     pub name: String,
@@ -188,15 +188,17 @@ pub struct PaymentRow {
 }
 
 /// A loan's move from one aging bucket to another (the delinquency history).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct BucketChangeRow {
     pub business_date: String,
     pub from_bucket: String,
     pub to_bucket: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The vehicle a loan finances (read from `loan_files`' columns, its id as `vehicle_id`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct VehicleRow {
+    #[sqlx(rename = "vehicle_id")]
     pub id: i64,
     pub vin: String,
     pub plate: String,
@@ -233,7 +235,7 @@ pub struct LoanFile {
     pub vehicle: Option<VehicleRow>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SegmentRow {
     pub business_date: String,
     pub quadrant: String,
@@ -255,7 +257,7 @@ pub struct TimelineEntry {
     pub detail: serde_json::Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PromiseRow {
     pub id: i64,
     pub borrower_id: i64,
@@ -410,7 +412,7 @@ impl Store {
             order = filter.sort.order_by()
         );
         let sql = dialect(self.backend, &sql);
-        let mut query = sqlx::query(&sql);
+        let mut query = sqlx::query_as::<_, QueueRow>(&sql);
         for bind in &binds {
             query = query.bind(bind.as_str());
         }
@@ -419,28 +421,7 @@ impl Store {
             .bind(filter.offset)
             .fetch_all(&mut *conn)
             .await?;
-        let mut entries = rows
-            .iter()
-            .map(|row| {
-                let phones: String = row.try_get(2)?;
-                Ok(QueueEntry {
-                    borrower_id: row.try_get(0)?,
-                    name: row.try_get(1)?,
-                    phones: split_phones(&phones),
-                    home_address: row.try_get(3)?,
-                    status: row.try_get(4)?,
-                    stage: row.try_get(5)?,
-                    queue: row.try_get(6)?,
-                    next_action_on: row.try_get(7)?,
-                    assignee: row.try_get(8)?,
-                    agency: row.try_get(9)?,
-                    dpd: 0,
-                    bucket: "M0".to_string(),
-                    arrears: 0,
-                    loans: 0,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut entries: Vec<QueueEntry> = rows.into_iter().map(QueueRow::into_entry).collect();
         live_loan_figures(&mut conn, self.backend, &mut entries).await?;
         Ok(QueuePage { entries, total })
     }
@@ -460,24 +441,14 @@ impl Store {
             return Ok(None);
         };
         let loans = loan_files(&mut conn, self.backend, borrower_id).await?;
-        let segments = sqlx::query(&dialect(
+        let segments = sqlx::query_as::<_, SegmentRow>(&dialect(
             self.backend,
             "SELECT business_date, quadrant, contactability, segment FROM segment_change \
              WHERE borrower_id = ? ORDER BY business_date DESC",
         ))
         .bind(borrower_id)
         .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(SegmentRow {
-                business_date: row.try_get(0)?,
-                quadrant: row.try_get(1)?,
-                contactability: row.try_get(2)?,
-                segment: row.try_get(3)?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
+        .await?;
         let promises = promises_of(&mut conn, self.backend, borrower_id).await?;
         let timeline = timeline(&mut conn, self.backend, borrower_id, &promises).await?;
         Ok(Some(CaseFile {
@@ -550,47 +521,10 @@ impl Store {
         let Some(borrower) = borrower_file(&mut tx, self.backend, borrower_id).await? else {
             return Ok(None);
         };
-        let address = match (&contact.party, contact.channel) {
-            (Party::ThirdParty { contact_seq }, _) => borrower
-                .contacts
-                .iter()
-                .find(|c| c.seq == i64::from(*contact_seq))
-                .map(|c| c.phone.clone())
-                .ok_or_else(|| StoreError::Invalid {
-                    field: "contact_seq",
-                    message: format!("the borrower has no registered contact {contact_seq}"),
-                })?,
-            (_, Channel::FieldVisit | Channel::Letter | Channel::LawyerLetter) => {
-                borrower.home_address.clone()
-            }
-            (_, Channel::Email) => String::new(),
-            _ => {
-                let index = contact.phone_index.unwrap_or(0);
-                borrower
-                    .phones
-                    .get(index)
-                    .cloned()
-                    .ok_or_else(|| StoreError::Invalid {
-                        field: "phone_index",
-                        message: format!(
-                            "the borrower has {} phone number(s); index {index} is out of range",
-                            borrower.phones.len()
-                        ),
-                    })?
-            }
-        };
-        let result = match contact.outcome.result() {
-            recoup_core::contact::ContactResult::Attempted => "attempted",
-            recoup_core::contact::ContactResult::Connected => "connected",
-            recoup_core::contact::ContactResult::Failed => "failed",
-        };
+        let address = contact_address(&borrower, contact)?;
+        let result = result_code(contact.outcome.result());
         let conversation = contact.outcome.is_right_party()
             && matches!(contact.channel, Channel::Call | Channel::FieldVisit);
-        let party = match &contact.party {
-            Party::Borrower => "borrower".to_string(),
-            Party::Lawyer => "lawyer".to_string(),
-            Party::ThirdParty { contact_seq } => format!("third_party:{contact_seq}"),
-        };
         // The ledger's instants use to_rfc3339, as planning's reads compare against it.
         let at = now.to_rfc3339();
         // A call recoup dialled already has its ledger row: the outcome updates it, so one call
@@ -614,50 +548,23 @@ impl Store {
         } else {
             None
         };
-        let id: i64 = if let Some(event_id) = dialed {
-            sqlx::query(&dialect(
-                self.backend,
-                "UPDATE contact_event SET result = ?, conversation = ?, outcome = ?, note = ? WHERE id = ?",
-            ))
-            .bind(result)
-            .bind(i64::from(conversation))
-            .bind(contact.outcome.code())
-            .bind(contact.note.as_deref())
-            .bind(event_id)
-            .execute(&mut *tx)
-            .await?;
-            event_id
-        } else {
-            sqlx::query_scalar(&dialect(
-            self.backend,
-            "INSERT INTO contact_event (borrower_id, loan_id, at, channel, party, address, result, conversation, \
-             outcome, recorded_by, note) VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        ))
-        .bind(borrower_id)
-        .bind(&at)
-        .bind(contact.channel.code())
-        .bind(&party)
-        .bind(&address)
-        .bind(result)
-        .bind(i64::from(conversation))
-        .bind(contact.outcome.code())
-        .bind(&access.username)
-        .bind(contact.note.as_deref())
-        .fetch_one(&mut *tx)
-        .await?
+        let logged = LedgerContact {
+            borrower_id,
+            at: &at,
+            address: &address,
+            result,
+            conversation,
+            recorded_by: &access.username,
         };
-        if contact.delay_reason.is_some() || contact.temperament.is_some() {
-            sqlx::query(&dialect(
-                self.backend,
-                "UPDATE collection_case SET delay_reason = COALESCE(?, delay_reason), \
-                 temperament = COALESCE(?, temperament) WHERE borrower_id = ?",
-            ))
-            .bind(contact.delay_reason.map(DelayReason::code))
-            .bind(contact.temperament.map(Temperament::code))
-            .bind(borrower_id)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let id = match dialed {
+            Some(event_id) => {
+                logged
+                    .complete_dialed(&mut tx, self.backend, contact, event_id)
+                    .await?
+            }
+            None => logged.insert(&mut tx, self.backend, contact).await?,
+        };
+        note_case_standing(&mut tx, self.backend, borrower_id, contact).await?;
         let dispute_flagged = contact.outcome == ContactOutcome::Disputes;
         if dispute_flagged {
             sqlx::query(&dialect(
@@ -773,12 +680,12 @@ impl Store {
     pub async fn settle_promises(&self, date: NaiveDate) -> Result<SettleOutcome, StoreError> {
         let date_s = date_text(date);
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query(&dialect(
+        let rows = sqlx::query_as::<_, DuePromise>(&dialect(
             self.backend,
             "SELECT p.id, p.borrower_id, p.amount, p.due_on, \
              CAST(COALESCE((SELECT SUM(y.amount) FROM payment y JOIN loan l ON l.id = y.loan_id \
                WHERE l.borrower_id = p.borrower_id AND y.value_date >= p.made_on AND y.value_date <= ?), 0) AS BIGINT) \
-             FROM promise p WHERE p.status = 'open' AND p.due_on <= ? ORDER BY p.id",
+             AS paid_since_made FROM promise p WHERE p.status = 'open' AND p.due_on <= ? ORDER BY p.id",
         ))
         .bind(&date_s)
         .bind(&date_s)
@@ -786,11 +693,13 @@ impl Store {
         .await?;
         let mut outcome = SettleOutcome::default();
         for row in rows {
-            let id: i64 = row.try_get(0)?;
-            let borrower_id: i64 = row.try_get(1)?;
-            let amount: i64 = row.try_get(2)?;
-            let due_on: String = row.try_get(3)?;
-            let paid: i64 = row.try_get(4)?;
+            let DuePromise {
+                id,
+                borrower_id,
+                amount,
+                due_on,
+                paid_since_made: paid,
+            } = row;
             let status = PromiseStatus::settle(Fen::new(amount), Fen::new(paid));
             match status {
                 PromiseStatus::Kept => outcome.kept += 1,
@@ -841,6 +750,250 @@ impl Store {
         tx.commit().await?;
         Ok(ledgers.remove(&borrower_id).unwrap_or_default())
     }
+}
+
+/// Where a logged contact went: a registered contact's phone, the home address for visits and
+/// letters, nothing for e-mail, else the borrower's phone the request names (the first by
+/// default).
+fn contact_address(borrower: &BorrowerFile, contact: &NewContact) -> Result<String, StoreError> {
+    Ok(match (&contact.party, contact.channel) {
+        (Party::ThirdParty { contact_seq }, _) => borrower
+            .contacts
+            .iter()
+            .find(|c| c.seq == i64::from(*contact_seq))
+            .map(|c| c.phone.clone())
+            .ok_or_else(|| StoreError::Invalid {
+                field: "contact_seq",
+                message: format!("the borrower has no registered contact {contact_seq}"),
+            })?,
+        (_, Channel::FieldVisit | Channel::Letter | Channel::LawyerLetter) => {
+            borrower.home_address.clone()
+        }
+        (_, Channel::Email) => String::new(),
+        _ => {
+            let index = contact.phone_index.unwrap_or(0);
+            borrower
+                .phones
+                .get(index)
+                .cloned()
+                .ok_or_else(|| StoreError::Invalid {
+                    field: "phone_index",
+                    message: format!(
+                        "the borrower has {} phone number(s); index {index} is out of range",
+                        borrower.phones.len()
+                    ),
+                })?
+        }
+    })
+}
+
+fn result_code(result: recoup_core::contact::ContactResult) -> &'static str {
+    match result {
+        recoup_core::contact::ContactResult::Attempted => "attempted",
+        recoup_core::contact::ContactResult::Connected => "connected",
+        recoup_core::contact::ContactResult::Failed => "failed",
+    }
+}
+
+fn party_code(party: &Party) -> String {
+    match party {
+        Party::Borrower => "borrower".to_string(),
+        Party::Lawyer => "lawyer".to_string(),
+        Party::ThirdParty { contact_seq } => format!("third_party:{contact_seq}"),
+    }
+}
+
+/// A logged contact's ledger row, as the compliance guard counts it.
+struct LedgerContact<'a> {
+    borrower_id: i64,
+    at: &'a str,
+    address: &'a str,
+    result: &'static str,
+    conversation: bool,
+    recorded_by: &'a str,
+}
+
+impl LedgerContact<'_> {
+    /// Completes the ledger row the dialer call `event_id` already has with its outcome.
+    async fn complete_dialed(
+        &self,
+        conn: &mut AnyConnection,
+        backend: Backend,
+        contact: &NewContact,
+        event_id: i64,
+    ) -> Result<i64, StoreError> {
+        sqlx::query(&dialect(
+            backend,
+            "UPDATE contact_event SET result = ?, conversation = ?, outcome = ?, note = ? WHERE id = ?",
+        ))
+        .bind(self.result)
+        .bind(i64::from(self.conversation))
+        .bind(contact.outcome.code())
+        .bind(contact.note.as_deref())
+        .bind(event_id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(event_id)
+    }
+
+    /// Adds the contact's ledger row; returns its id.
+    async fn insert(
+        &self,
+        conn: &mut AnyConnection,
+        backend: Backend,
+        contact: &NewContact,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(&dialect(
+            backend,
+            "INSERT INTO contact_event (borrower_id, loan_id, at, channel, party, address, result, conversation, \
+             outcome, recorded_by, note) VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        ))
+        .bind(self.borrower_id)
+        .bind(self.at)
+        .bind(contact.channel.code())
+        .bind(party_code(&contact.party))
+        .bind(self.address)
+        .bind(self.result)
+        .bind(i64::from(self.conversation))
+        .bind(contact.outcome.code())
+        .bind(self.recorded_by)
+        .bind(contact.note.as_deref())
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+}
+
+/// Keeps the delay reason and temperament a contact learnt on the case, for planning.
+async fn note_case_standing(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    borrower_id: i64,
+    contact: &NewContact,
+) -> Result<(), StoreError> {
+    if contact.delay_reason.is_some() || contact.temperament.is_some() {
+        sqlx::query(&dialect(
+            backend,
+            "UPDATE collection_case SET delay_reason = COALESCE(?, delay_reason), \
+             temperament = COALESCE(?, temperament) WHERE borrower_id = ?",
+        ))
+        .bind(contact.delay_reason.map(DelayReason::code))
+        .bind(contact.temperament.map(Temperament::code))
+        .bind(borrower_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A queue row as stored; the live loan figures are filled in afterwards.
+#[derive(sqlx::FromRow)]
+struct QueueRow {
+    borrower_id: i64,
+    name: String,
+    phones: String,
+    home_address: String,
+    status: String,
+    stage: String,
+    queue: Option<String>,
+    next_action_on: Option<String>,
+    assignee: Option<String>,
+    agency: Option<String>,
+}
+
+impl QueueRow {
+    fn into_entry(self) -> QueueEntry {
+        QueueEntry {
+            borrower_id: self.borrower_id,
+            name: self.name,
+            phones: split_phones(&self.phones),
+            home_address: self.home_address,
+            status: self.status,
+            stage: self.stage,
+            queue: self.queue,
+            next_action_on: self.next_action_on,
+            assignee: self.assignee,
+            agency: self.agency,
+            dpd: 0,
+            bucket: "M0".to_string(),
+            arrears: 0,
+            loans: 0,
+        }
+    }
+}
+
+/// An open promise due by the settled date, with what the borrower paid since making it.
+#[derive(sqlx::FromRow)]
+struct DuePromise {
+    id: i64,
+    borrower_id: i64,
+    amount: i64,
+    due_on: String,
+    paid_since_made: i64,
+}
+
+/// A `borrower` row as stored: phones `;`-separated, the dispute flag 0/1.
+#[derive(sqlx::FromRow)]
+struct BorrowerRow {
+    id: i64,
+    name: String,
+    national_id: String,
+    phones: String,
+    home_address: String,
+    work_address: Option<String>,
+    dispute: i64,
+}
+
+/// The loan columns of a `loan_files` row (the vehicle's are read into [`VehicleRow`]).
+#[derive(sqlx::FromRow)]
+struct LoanRow {
+    id: i64,
+    loan_no: String,
+    product: String,
+    principal: i64,
+    term_months: i64,
+    method: String,
+    disbursement_date: String,
+    status: String,
+    principal_outstanding: i64,
+    arrears_total: i64,
+    dpd: i64,
+    bucket: String,
+    next_due_date: Option<String>,
+    vehicle_id: Option<i64>,
+    penalty_balance: i64,
+    fees_balance: i64,
+}
+
+/// A ledger contact as the timeline shows it.
+#[derive(sqlx::FromRow)]
+struct TimelineContact {
+    at: String,
+    channel: String,
+    party: String,
+    address: Option<String>,
+    result: String,
+    conversation: i64,
+    outcome: Option<String>,
+    recorded_by: Option<String>,
+    note: Option<String>,
+}
+
+/// A case event as the timeline shows it (`detail` is JSON, or debug text on old rows).
+#[derive(sqlx::FromRow)]
+struct TimelineCaseEvent {
+    business_date: String,
+    kind: String,
+    detail: String,
+}
+
+/// A note as the timeline shows it.
+#[derive(sqlx::FromRow)]
+struct TimelineNote {
+    at: String,
+    author: Option<String>,
+    text: String,
+    qa_flags: String,
+    id: i64,
 }
 
 /// Case events stored before their detail became JSON hold the event's Rust debug text, such
@@ -907,7 +1060,7 @@ async fn live_loan_figures(
     }
     let sql = format!(
         "SELECT borrower_id, id, status, dpd, bucket, \
-         arrears_principal + arrears_interest + fees_balance + penalty_balance \
+         arrears_principal + arrears_interest + fees_balance + penalty_balance AS arrears_total \
          FROM loan WHERE borrower_id IN ({}) ORDER BY borrower_id, id",
         vec!["?"; entries.len()].join(", ")
     );
@@ -925,20 +1078,20 @@ async fn live_loan_figures(
     // The worst loan's bucket: highest DPD of any loan, the first loan on a tie.
     let mut worst: HashMap<i64, i64> = HashMap::new();
     for row in &rows {
-        let borrower_id: i64 = row.try_get(0)?;
+        let borrower_id: i64 = row.try_get("borrower_id")?;
         let Some(entry) = index.get(&borrower_id).and_then(|&i| entries.get_mut(i)) else {
             continue;
         };
-        let status: String = row.try_get(2)?;
-        let dpd: i64 = row.try_get(3)?;
+        let status: String = row.try_get("status")?;
+        let dpd: i64 = row.try_get("dpd")?;
         entry.loans += 1;
         if status == "active" {
             entry.dpd = entry.dpd.max(dpd);
-            entry.arrears += row.try_get::<i64, _>(5)?;
+            entry.arrears += row.try_get::<i64, _>("arrears_total")?;
         }
         if worst.get(&borrower_id).is_none_or(|&max| dpd > max) {
             worst.insert(borrower_id, dpd);
-            entry.bucket = row.try_get(4)?;
+            entry.bucket = row.try_get("bucket")?;
         }
     }
     Ok(())
@@ -965,26 +1118,7 @@ async fn scoped_case(
     let Some(row) = query.fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
-    Ok(Some(CaseSummary {
-        borrower_id: row.try_get(0)?,
-        status: row.try_get(1)?,
-        stage: row.try_get(2)?,
-        opened_on: row.try_get(3)?,
-        stage_since: row.try_get(4)?,
-        closed_on: row.try_get(5)?,
-        times_opened: row.try_get(6)?,
-        queue: row.try_get(7)?,
-        next_action_on: row.try_get(8)?,
-        assignee: row.try_get(9)?,
-        agency: row.try_get(10)?,
-        arm: row.try_get(11)?,
-        segment: row.try_get(12)?,
-        quadrant: row.try_get(13)?,
-        contactability: row.try_get(14)?,
-        delay_reason: row.try_get(15)?,
-        temperament: row.try_get(16)?,
-        planned_on: row.try_get(17)?,
-    }))
+    Ok(Some(CaseSummary::from_row(&row)?))
 }
 
 async fn borrower_file(
@@ -992,7 +1126,7 @@ async fn borrower_file(
     backend: Backend,
     borrower_id: i64,
 ) -> Result<Option<BorrowerFile>, StoreError> {
-    let row = sqlx::query(&dialect(
+    let row = sqlx::query_as::<_, BorrowerRow>(&dialect(
         backend,
         "SELECT id, name, national_id, phones, home_address, work_address, dispute FROM borrower WHERE id = ?",
     ))
@@ -1000,32 +1134,21 @@ async fn borrower_file(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let contacts = sqlx::query(&dialect(
+    let contacts = sqlx::query_as::<_, ContactPerson>(&dialect(
         backend,
         "SELECT seq, name, relation, phone FROM emergency_contact WHERE borrower_id = ? ORDER BY seq",
     ))
     .bind(borrower_id)
     .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|c| {
-        Ok(ContactPerson {
-            seq: c.try_get(0)?,
-            name: c.try_get(1)?,
-            relation: c.try_get(2)?,
-            phone: c.try_get(3)?,
-        })
-    })
-    .collect::<Result<Vec<_>, StoreError>>()?;
-    let phones: String = row.try_get(3)?;
+    .await?;
     Ok(Some(BorrowerFile {
-        id: row.try_get(0)?,
-        name: row.try_get(1)?,
-        national_id: row.try_get(2)?,
-        phones: split_phones(&phones),
-        home_address: row.try_get(4)?,
-        work_address: row.try_get(5)?,
-        dispute: row.try_get::<i64, _>(6)? != 0,
+        id: row.id,
+        name: row.name,
+        national_id: row.national_id,
+        phones: split_phones(&row.phones),
+        home_address: row.home_address,
+        work_address: row.work_address,
+        dispute: row.dispute != 0,
         contacts,
     }))
 }
@@ -1038,8 +1161,9 @@ async fn loan_files(
     let rows = sqlx::query(&dialect(
         backend,
         "SELECT l.id, l.loan_no, l.product, l.principal, l.term_months, l.method, l.disbursement_date, l.status, \
-         l.principal_outstanding, l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance, \
-         l.dpd, l.bucket, l.next_due_date, v.id, v.vin, v.plate, v.make, v.model, v.model_year, v.price, \
+         l.principal_outstanding, \
+         l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance AS arrears_total, \
+         l.dpd, l.bucket, l.next_due_date, v.id AS vehicle_id, v.vin, v.plate, v.make, v.model, v.model_year, v.price, \
          v.lien_status, v.gps_terminal_id, l.penalty_balance, l.fees_balance \
          FROM loan l LEFT JOIN vehicle v ON v.id = l.vehicle_id WHERE l.borrower_id = ? ORDER BY l.id",
     ))
@@ -1076,49 +1200,34 @@ async fn loan_files(
          JOIN loan l ON l.id = b.loan_id WHERE l.borrower_id = ? \
          ORDER BY b.loan_id, b.business_date DESC",
         borrower_id,
-        |b| {
-            Ok(BucketChangeRow {
-                business_date: b.try_get(1)?,
-                from_bucket: b.try_get(2)?,
-                to_bucket: b.try_get(3)?,
-            })
-        },
+        |b| Ok(BucketChangeRow::from_row(b)?),
     )
     .await?;
     let mut loans = Vec::with_capacity(rows.len());
     for row in rows {
-        let loan_id: i64 = row.try_get(0)?;
-        let vehicle_id: Option<i64> = row.try_get(13)?;
-        let vehicle = match vehicle_id {
-            Some(id) => Some(VehicleRow {
-                id,
-                vin: row.try_get(14)?,
-                plate: row.try_get(15)?,
-                make: row.try_get(16)?,
-                model: row.try_get(17)?,
-                model_year: row.try_get(18)?,
-                price: row.try_get(19)?,
-                lien_status: row.try_get(20)?,
-                gps_terminal_id: row.try_get(21)?,
-            }),
+        let loan = LoanRow::from_row(&row)?;
+        let loan_id = loan.id;
+        // The vehicle's columns are NULL without one: read them only when it is there.
+        let vehicle = match loan.vehicle_id {
+            Some(_) => Some(VehicleRow::from_row(&row)?),
             None => None,
         };
         loans.push(LoanFile {
             id: loan_id,
-            loan_no: row.try_get(1)?,
-            product: row.try_get(2)?,
-            principal: row.try_get(3)?,
-            term_months: row.try_get(4)?,
-            method: row.try_get(5)?,
-            disbursement_date: row.try_get(6)?,
-            status: row.try_get(7)?,
-            principal_outstanding: row.try_get(8)?,
-            arrears: row.try_get(9)?,
-            penalty: row.try_get(22)?,
-            fees: row.try_get(23)?,
-            dpd: row.try_get(10)?,
-            bucket: row.try_get(11)?,
-            next_due_date: row.try_get(12)?,
+            loan_no: loan.loan_no,
+            product: loan.product,
+            principal: loan.principal,
+            term_months: loan.term_months,
+            method: loan.method,
+            disbursement_date: loan.disbursement_date,
+            status: loan.status,
+            principal_outstanding: loan.principal_outstanding,
+            arrears: loan.arrears_total,
+            penalty: loan.penalty_balance,
+            fees: loan.fees_balance,
+            dpd: loan.dpd,
+            bucket: loan.bucket,
+            next_due_date: loan.next_due_date,
             schedule: schedules.remove(&loan_id).unwrap_or_default(),
             payments: payments.remove(&loan_id).unwrap_or_default(),
             bucket_changes: bucket_changes.remove(&loan_id).unwrap_or_default(),
@@ -1149,7 +1258,7 @@ async fn json_children_by_loan<T: serde::de::DeserializeOwned>(
         }
     };
     let sql = format!(
-        "SELECT {alias}.loan_id, {aggregate} FROM {table} JOIN loan l ON l.id = {alias}.loan_id \
+        "SELECT {alias}.loan_id, {aggregate} AS children FROM {table} JOIN loan l ON l.id = {alias}.loan_id \
          WHERE l.borrower_id = ? GROUP BY {alias}.loan_id"
     );
     let rows = sqlx::query(&dialect(backend, &sql))
@@ -1158,8 +1267,8 @@ async fn json_children_by_loan<T: serde::de::DeserializeOwned>(
         .await?;
     let mut by_loan = HashMap::with_capacity(rows.len());
     for row in &rows {
-        let loan_id: i64 = row.try_get(0)?;
-        let list: String = row.try_get(1)?;
+        let loan_id: i64 = row.try_get("loan_id")?;
+        let list: String = row.try_get("children")?;
         let list: Vec<T> = serde_json::from_str(&list).map_err(|source| {
             StoreError::Corrupt(format!("{table} of loan {loan_id} as JSON: {source}"))
         })?;
@@ -1168,8 +1277,8 @@ async fn json_children_by_loan<T: serde::de::DeserializeOwned>(
     Ok(by_loan)
 }
 
-/// Rows of a child table of the borrower's loans, grouped by loan (the first column is the
-/// loan id; order within a loan is the statement's).
+/// Rows of a child table of the borrower's loans, grouped by loan (column `loan_id`; order
+/// within a loan is the statement's).
 async fn children_by_loan<T>(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -1184,7 +1293,7 @@ async fn children_by_loan<T>(
     let mut by_loan: HashMap<i64, Vec<T>> = HashMap::new();
     for row in &rows {
         by_loan
-            .entry(row.try_get::<i64, _>(0)?)
+            .entry(row.try_get::<i64, _>("loan_id")?)
             .or_default()
             .push(read(row)?);
     }
@@ -1210,18 +1319,7 @@ async fn promises_of(
 }
 
 fn promise_from_row(row: &AnyRow) -> Result<PromiseRow, StoreError> {
-    Ok(PromiseRow {
-        id: row.try_get(0)?,
-        borrower_id: row.try_get(1)?,
-        amount: row.try_get(2)?,
-        due_on: row.try_get(3)?,
-        made_on: row.try_get(4)?,
-        made_at: row.try_get(5)?,
-        made_by: row.try_get(6)?,
-        status: row.try_get(7)?,
-        paid: row.try_get(8)?,
-        settled_on: row.try_get(9)?,
-    })
+    Ok(PromiseRow::from_row(row)?)
 }
 
 async fn timeline(
@@ -1231,7 +1329,7 @@ async fn timeline(
     promises: &[PromiseRow],
 ) -> Result<Vec<TimelineEntry>, StoreError> {
     let mut entries = Vec::new();
-    let contacts = sqlx::query(&dialect(
+    let contacts = sqlx::query_as::<_, TimelineContact>(&dialect(
         backend,
         "SELECT at, channel, party, address, result, conversation, outcome, recorded_by, note FROM contact_event \
          WHERE borrower_id = ? ORDER BY at DESC, id DESC LIMIT ?",
@@ -1241,23 +1339,22 @@ async fn timeline(
     .fetch_all(&mut *conn)
     .await?;
     for row in contacts {
-        let at: String = row.try_get(0)?;
         entries.push(TimelineEntry {
-            at: normalize_instant(&at),
+            at: normalize_instant(&row.at),
             kind: "contact",
-            actor: row.try_get(7)?,
-            address: row.try_get(3)?,
+            actor: row.recorded_by,
+            address: row.address,
             detail: serde_json::json!({
-                "channel": row.try_get::<String, _>(1)?,
-                "party": row.try_get::<String, _>(2)?,
-                "result": row.try_get::<String, _>(4)?,
-                "conversation": row.try_get::<i64, _>(5)? != 0,
-                "outcome": row.try_get::<Option<String>, _>(6)?,
-                "note": row.try_get::<Option<String>, _>(8)?,
+                "channel": row.channel,
+                "party": row.party,
+                "result": row.result,
+                "conversation": row.conversation != 0,
+                "outcome": row.outcome,
+                "note": row.note,
             }),
         });
     }
-    let events = sqlx::query(&dialect(
+    let events = sqlx::query_as::<_, TimelineCaseEvent>(&dialect(
         backend,
         "SELECT business_date, kind, detail FROM case_event WHERE borrower_id = ? \
          ORDER BY business_date DESC, id DESC LIMIT ?",
@@ -1267,18 +1364,17 @@ async fn timeline(
     .fetch_all(&mut *conn)
     .await?;
     for row in events {
-        let detail: String = row.try_get(2)?;
-        let detail = serde_json::from_str::<serde_json::Value>(&detail)
-            .unwrap_or_else(|_| legacy_case_event_detail(&detail));
+        let detail = serde_json::from_str::<serde_json::Value>(&row.detail)
+            .unwrap_or_else(|_| legacy_case_event_detail(&row.detail));
         entries.push(TimelineEntry {
-            at: row.try_get(0)?,
+            at: row.business_date,
             kind: "case_event",
             actor: None,
             address: None,
-            detail: serde_json::json!({ "event": row.try_get::<String, _>(1)?, "detail": detail }),
+            detail: serde_json::json!({ "event": row.kind, "detail": detail }),
         });
     }
-    let notes = sqlx::query(&dialect(
+    let notes = sqlx::query_as::<_, TimelineNote>(&dialect(
         backend,
         "SELECT at, author, text, qa_flags, id FROM case_note WHERE borrower_id = ? ORDER BY at DESC, id DESC LIMIT ?",
     ))
@@ -1287,16 +1383,15 @@ async fn timeline(
     .fetch_all(&mut *conn)
     .await?;
     for row in notes {
-        let flags: String = row.try_get(3)?;
         entries.push(TimelineEntry {
-            at: row.try_get(0)?,
+            at: row.at,
             kind: "note",
-            actor: row.try_get(1)?,
+            actor: row.author,
             address: None,
             detail: serde_json::json!({
-                "id": row.try_get::<i64, _>(4)?,
-                "text": row.try_get::<String, _>(2)?,
-                "qa_flags": serde_json::from_str::<serde_json::Value>(&flags).unwrap_or_default(),
+                "id": row.id,
+                "text": row.text,
+                "qa_flags": serde_json::from_str::<serde_json::Value>(&row.qa_flags).unwrap_or_default(),
             }),
         });
     }

@@ -140,7 +140,7 @@ pub struct LeaderboardRow {
 }
 
 /// One note language QA flagged.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FlaggedNote {
     pub id: i64,
     pub borrower_id: i64,
@@ -149,12 +149,66 @@ pub struct FlaggedNote {
     pub author: String,
     pub text: String,
     /// The stored hits: a JSON array of `{category, term, start, end}`.
+    #[sqlx(rename = "qa_flags")]
     pub flags: String,
 }
 
-fn sum_fen(row: &sqlx::any::AnyRow, idx: usize) -> Result<Fen, StoreError> {
-    let value: Option<i64> = row.try_get(idx)?;
+/// A SUM column (NULL when nothing was summed) as money.
+fn sum_fen(row: &sqlx::any::AnyRow, column: &str) -> Result<Fen, StoreError> {
+    let value: Option<i64> = row.try_get(column)?;
     Ok(Fen::new(value.unwrap_or(0)))
+}
+
+/// A `promise_figures` row: one promise status.
+#[derive(sqlx::FromRow)]
+struct PromiseStatusRow {
+    status: String,
+    promises: i64,
+    promised: Option<i64>,
+    paid_total: Option<i64>,
+}
+
+/// A `contact_figures` row: one channel.
+#[derive(sqlx::FromRow)]
+struct ChannelContactRow {
+    channel: String,
+    attempts: i64,
+    right_party: Option<i64>,
+}
+
+/// The leaderboard being filled in, by username.
+type Board = BTreeMap<String, LeaderboardRow>;
+
+/// A user who gets a leaderboard row.
+#[derive(sqlx::FromRow)]
+struct LeaderboardUser {
+    username: String,
+    display_name: String,
+    role: String,
+    active: i64,
+}
+
+/// One figure of one user (a count, or a SUM that is NULL when nothing was summed).
+#[derive(sqlx::FromRow)]
+struct UserFigure {
+    username: String,
+    figure: Option<i64>,
+}
+
+/// A user's logged contacts in the period.
+#[derive(sqlx::FromRow)]
+struct UserContacts {
+    username: String,
+    contacts: i64,
+    right_party: Option<i64>,
+}
+
+/// A user's settled promises of one status.
+#[derive(sqlx::FromRow)]
+struct UserSettledPromises {
+    username: String,
+    status: String,
+    promises: i64,
 }
 
 impl Store {
@@ -182,9 +236,9 @@ impl Store {
         .await?;
         let row = sqlx::query(&dialect(
             self.backend,
-            "SELECT COUNT(DISTINCT e.borrower_id), \
+            "SELECT COUNT(DISTINCT e.borrower_id) AS cured, \
              COUNT(DISTINCT CASE WHEN c.past_due = 1 AND c.opened_on <= ? \
-             AND (c.closed_on IS NULL OR c.closed_on >= ?) THEN NULL ELSE e.borrower_id END) \
+             AND (c.closed_on IS NULL OR c.closed_on >= ?) THEN NULL ELSE e.borrower_id END) AS cured_outside \
              FROM case_event e JOIN collection_case c ON c.borrower_id = e.borrower_id \
              WHERE e.kind = 'cured' AND e.business_date >= ? AND e.business_date <= ?",
         ))
@@ -194,10 +248,10 @@ impl Store {
         .bind(&to)
         .fetch_one(self.reader())
         .await?;
-        let cured: i64 = row.try_get(0)?;
+        let cured: i64 = row.try_get("cured")?;
         // A case that cured in the period but has reopened since is no longer in the window
         // by its record; it was open in the period all the same.
-        let outside: i64 = row.try_get(1)?;
+        let outside: i64 = row.try_get("cured_outside")?;
         Ok(CureFigures {
             cases: cases + outside,
             cured,
@@ -224,7 +278,8 @@ impl Store {
         let row = sqlx::query(&dialect(
             self.backend,
             "SELECT CAST(SUM(CASE WHEN a.component IN ('penalty', 'fees') OR i.due_date < a.business_date \
-             THEN a.amount ELSE 0 END) AS BIGINT), CAST(SUM(a.amount) AS BIGINT) \
+             THEN a.amount ELSE 0 END) AS BIGINT) AS collected_overdue, \
+             CAST(SUM(a.amount) AS BIGINT) AS collected_total \
              FROM allocation a LEFT JOIN installment i ON i.loan_id = a.loan_id AND i.period = a.period \
              WHERE a.business_date >= ? AND a.business_date <= ? AND a.source = 'payment' \
              AND a.component <> 'credit'",
@@ -236,17 +291,20 @@ impl Store {
         Ok(RecoveryFigures {
             base_date: base.parse().ok(),
             arrears_at_start: Fen::new(arrears.unwrap_or(0)),
-            collected_overdue: sum_fen(&row, 0)?,
-            collected_total: sum_fen(&row, 1)?,
+            collected_overdue: sum_fen(&row, "collected_overdue")?,
+            collected_total: sum_fen(&row, "collected_total")?,
         })
     }
 
     async fn promise_figures(&self, period: &KpiPeriod) -> Result<PromiseFigures, StoreError> {
         let (from, to) = period.dates();
         // `status IN (…)` lets the planner walk promise_due (status, due_on) per status.
-        let rows = sqlx::query(&dialect(
+        // `paid_total`, not `paid`: an alias never takes a column's name, so no clause reads one
+        // for the other.
+        let rows = sqlx::query_as::<_, PromiseStatusRow>(&dialect(
             self.backend,
-            "SELECT status, COUNT(*), CAST(SUM(amount) AS BIGINT), CAST(SUM(COALESCE(paid, 0)) AS BIGINT) \
+            "SELECT status, COUNT(*) AS promises, CAST(SUM(amount) AS BIGINT) AS promised, \
+             CAST(SUM(COALESCE(paid, 0)) AS BIGINT) AS paid_total \
              FROM promise WHERE status IN ('open', 'kept', 'partly_kept', 'broken') \
              AND due_on >= ? AND due_on <= ? GROUP BY status",
         ))
@@ -256,9 +314,9 @@ impl Store {
         .await?;
         let mut figures = PromiseFigures::default();
         for row in rows {
-            let status: String = row.try_get(0)?;
-            let count: i64 = row.try_get(1)?;
-            figures.promised += sum_fen(&row, 2)?;
+            let status = row.status;
+            let count = row.promises;
+            figures.promised += Fen::new(row.promised.unwrap_or(0));
             match status.as_str() {
                 "kept" => figures.kept = count,
                 "partly_kept" => figures.partly_kept = count,
@@ -266,7 +324,7 @@ impl Store {
                 _ => figures.pending = count,
             }
             if status != "open" {
-                figures.paid += sum_fen(&row, 3)?;
+                figures.paid += Fen::new(row.paid_total.unwrap_or(0));
             }
         }
         Ok(figures)
@@ -277,24 +335,24 @@ impl Store {
         period: &KpiPeriod,
     ) -> Result<Vec<ChannelContactFigures>, StoreError> {
         let (start, end) = period.instants();
-        let rows = sqlx::query(&dialect(
+        let rows = sqlx::query_as::<_, ChannelContactRow>(&dialect(
             self.backend,
-            "SELECT channel, COUNT(*), CAST(SUM(CASE WHEN conversation <> 0 THEN 1 ELSE 0 END) AS BIGINT) \
+            "SELECT channel, COUNT(*) AS attempts, \
+             CAST(SUM(CASE WHEN conversation <> 0 THEN 1 ELSE 0 END) AS BIGINT) AS right_party \
              FROM contact_event WHERE at >= ? AND at < ? GROUP BY channel ORDER BY COUNT(*) DESC, channel",
         ))
         .bind(&start)
         .bind(&end)
         .fetch_all(self.reader())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ChannelContactFigures {
-                    channel: row.try_get(0)?,
-                    attempts: row.try_get(1)?,
-                    right_party: row.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|row| ChannelContactFigures {
+                channel: row.channel,
+                attempts: row.attempts,
+                right_party: row.right_party.unwrap_or(0),
             })
-            .collect()
+            .collect())
     }
 
     /// The collector leaderboard of a period: a row for every active user whose role is in
@@ -307,9 +365,35 @@ impl Store {
         holder_roles: &[Role],
         only: Option<&str>,
     ) -> Result<Vec<LeaderboardRow>, StoreError> {
+        let mut board = self.leaderboard_users(period, holder_roles, only).await?;
+        if board.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.add_cases_held(&mut board).await?;
+        self.add_contacts_logged(period, &mut board).await?;
+        self.add_promises_made(period, &mut board).await?;
+        self.add_promises_settled(period, &mut board).await?;
+        self.add_money_collected(period, &mut board).await?;
+        self.add_cures(period, &mut board).await?;
+        let mut out: Vec<LeaderboardRow> = board.into_values().collect();
+        out.sort_by(|a, b| {
+            b.collected
+                .cmp(&a.collected)
+                .then(b.cures.cmp(&a.cures))
+                .then(a.username.cmp(&b.username))
+        });
+        Ok(out)
+    }
+
+    /// The users on the leaderboard (see [`Store::leaderboard`]), each with a row of zeros.
+    async fn leaderboard_users(
+        &self,
+        period: &KpiPeriod,
+        holder_roles: &[Role],
+        only: Option<&str>,
+    ) -> Result<Board, StoreError> {
         let (from, to) = period.dates();
         let (start, end) = period.instants();
-        let mut rows: BTreeMap<String, LeaderboardRow> = BTreeMap::new();
         let mut users_sql =
             String::from("SELECT username, display_name, role, active FROM app_user WHERE ");
         if holder_roles.is_empty() {
@@ -326,11 +410,12 @@ impl Store {
              OR username IN (SELECT made_by FROM promise WHERE made_on >= ? AND made_on <= ?)",
         );
         let users_sql = dialect(self.backend, &users_sql).into_owned();
-        let mut query = sqlx::query(&users_sql);
+        let mut query = sqlx::query_as::<_, LeaderboardUser>(&users_sql);
         for role in holder_roles {
             query = query.bind(role.code());
         }
-        for row in query
+        let mut board = Board::new();
+        for user in query
             .bind(&start)
             .bind(&end)
             .bind(&from)
@@ -338,20 +423,20 @@ impl Store {
             .fetch_all(self.reader())
             .await?
         {
-            let username: String = row.try_get(0)?;
-            if only.is_some_and(|only| only != username) {
+            if only.is_some_and(|only| only != user.username) {
                 continue;
             }
-            let role: String = row.try_get(2)?;
-            let role = Role::parse(&role)
-                .map_err(|_| StoreError::Corrupt(format!("user `{username}` has role `{role}`")))?;
-            rows.insert(
+            let username = user.username;
+            let role = Role::parse(&user.role).map_err(|_| {
+                StoreError::Corrupt(format!("user `{username}` has role `{}`", user.role))
+            })?;
+            board.insert(
                 username.clone(),
                 LeaderboardRow {
                     username,
-                    display_name: row.try_get(1)?,
+                    display_name: user.display_name,
                     role,
-                    active: row.try_get::<i64, _>(3)? != 0,
+                    active: user.active != 0,
                     cases_held: 0,
                     contacts: 0,
                     right_party: 0,
@@ -363,26 +448,47 @@ impl Store {
                 },
             );
         }
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
+        Ok(board)
+    }
 
-        let held = sqlx::query(
-            "SELECT assignee, COUNT(*) FROM collection_case WHERE status = 'open' AND assignee IS NOT NULL \
-             GROUP BY assignee",
-        )
-        .fetch_all(self.reader())
-        .await?;
+    /// Runs a per-user figure query (columns `username`, `figure`) with text binds.
+    async fn user_figures(&self, sql: &str, binds: &[&str]) -> Result<Vec<UserFigure>, StoreError> {
+        let sql = dialect(self.backend, sql);
+        let mut query = sqlx::query_as::<_, UserFigure>(&sql);
+        for bind in binds {
+            query = query.bind(*bind);
+        }
+        Ok(query.fetch_all(self.reader()).await?)
+    }
+
+    /// Open cases each user holds now.
+    async fn add_cases_held(&self, board: &mut Board) -> Result<(), StoreError> {
+        let held = self
+            .user_figures(
+                "SELECT assignee AS username, COUNT(*) AS figure FROM collection_case \
+                 WHERE status = 'open' AND assignee IS NOT NULL GROUP BY assignee",
+                &[],
+            )
+            .await?;
         for row in held {
-            let user: String = row.try_get(0)?;
-            if let Some(entry) = rows.get_mut(&user) {
-                entry.cases_held = row.try_get(1)?;
+            if let Some(entry) = board.get_mut(&row.username) {
+                entry.cases_held = row.figure.unwrap_or(0);
             }
         }
+        Ok(())
+    }
 
-        let contacts = sqlx::query(&dialect(
+    /// Contacts each user logged in the period, and how many reached the borrower.
+    async fn add_contacts_logged(
+        &self,
+        period: &KpiPeriod,
+        board: &mut Board,
+    ) -> Result<(), StoreError> {
+        let (start, end) = period.instants();
+        let contacts = sqlx::query_as::<_, UserContacts>(&dialect(
             self.backend,
-            "SELECT recorded_by, COUNT(*), CAST(SUM(CASE WHEN conversation <> 0 THEN 1 ELSE 0 END) AS BIGINT) \
+            "SELECT recorded_by AS username, COUNT(*) AS contacts, \
+             CAST(SUM(CASE WHEN conversation <> 0 THEN 1 ELSE 0 END) AS BIGINT) AS right_party \
              FROM contact_event WHERE at >= ? AND at < ? AND recorded_by IS NOT NULL GROUP BY recorded_by",
         ))
         .bind(&start)
@@ -390,31 +496,47 @@ impl Store {
         .fetch_all(self.reader())
         .await?;
         for row in contacts {
-            let user: String = row.try_get(0)?;
-            if let Some(entry) = rows.get_mut(&user) {
-                entry.contacts = row.try_get(1)?;
-                entry.right_party = row.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
+            if let Some(entry) = board.get_mut(&row.username) {
+                entry.contacts = row.contacts;
+                entry.right_party = row.right_party.unwrap_or(0);
             }
         }
+        Ok(())
+    }
 
-        let made = sqlx::query(&dialect(
-            self.backend,
-            "SELECT made_by, COUNT(*) FROM promise WHERE made_on >= ? AND made_on <= ? GROUP BY made_by",
-        ))
-        .bind(&from)
-        .bind(&to)
-        .fetch_all(self.reader())
-        .await?;
+    /// Promises each user took in the period.
+    async fn add_promises_made(
+        &self,
+        period: &KpiPeriod,
+        board: &mut Board,
+    ) -> Result<(), StoreError> {
+        let (from, to) = period.dates();
+        let made = self
+            .user_figures(
+                "SELECT made_by AS username, COUNT(*) AS figure FROM promise \
+                 WHERE made_on >= ? AND made_on <= ? GROUP BY made_by",
+                &[&from, &to],
+            )
+            .await?;
         for row in made {
-            let user: String = row.try_get(0)?;
-            if let Some(entry) = rows.get_mut(&user) {
-                entry.promises_made = row.try_get(1)?;
+            if let Some(entry) = board.get_mut(&row.username) {
+                entry.promises_made = row.figure.unwrap_or(0);
             }
         }
+        Ok(())
+    }
 
-        let settled = sqlx::query(&dialect(
+    /// Promises each user took that fell due in the period: settled, and kept in full.
+    async fn add_promises_settled(
+        &self,
+        period: &KpiPeriod,
+        board: &mut Board,
+    ) -> Result<(), StoreError> {
+        let (from, to) = period.dates();
+        let settled = sqlx::query_as::<_, UserSettledPromises>(&dialect(
             self.backend,
-            "SELECT made_by, status, COUNT(*) FROM promise WHERE status IN ('kept', 'partly_kept', 'broken') \
+            "SELECT made_by AS username, status, COUNT(*) AS promises FROM promise \
+             WHERE status IN ('kept', 'partly_kept', 'broken') \
              AND due_on >= ? AND due_on <= ? GROUP BY made_by, status",
         ))
         .bind(&from)
@@ -422,64 +544,59 @@ impl Store {
         .fetch_all(self.reader())
         .await?;
         for row in settled {
-            let user: String = row.try_get(0)?;
-            let status: String = row.try_get(1)?;
-            let count: i64 = row.try_get(2)?;
-            if let Some(entry) = rows.get_mut(&user) {
-                entry.promises_settled += count;
-                if status == "kept" {
-                    entry.promises_kept += count;
+            if let Some(entry) = board.get_mut(&row.username) {
+                entry.promises_settled += row.promises;
+                if row.status == "kept" {
+                    entry.promises_kept += row.promises;
                 }
             }
         }
+        Ok(())
+    }
 
-        // Payments valued in the period (index payment_value) on the loans of the cases a user
-        // holds now (open, or closed within or after the period).
-        let collected = sqlx::query(&dialect(
-            self.backend,
-            "SELECT c.assignee, CAST(SUM(p.amount) AS BIGINT) FROM payment p \
-             JOIN loan l ON l.id = p.loan_id JOIN collection_case c ON c.borrower_id = l.borrower_id \
-             WHERE p.value_date >= ? AND p.value_date <= ? AND c.assignee IS NOT NULL \
-             AND (c.status = 'open' OR c.closed_on >= ?) GROUP BY c.assignee",
-        ))
-        .bind(&from)
-        .bind(&to)
-        .bind(&from)
-        .fetch_all(self.reader())
-        .await?;
+    /// Payments valued in the period (index payment_value) on the loans of the cases each user
+    /// holds now (open, or closed within or after the period).
+    async fn add_money_collected(
+        &self,
+        period: &KpiPeriod,
+        board: &mut Board,
+    ) -> Result<(), StoreError> {
+        let (from, to) = period.dates();
+        let collected = self
+            .user_figures(
+                "SELECT c.assignee AS username, CAST(SUM(p.amount) AS BIGINT) AS figure FROM payment p \
+                 JOIN loan l ON l.id = p.loan_id JOIN collection_case c ON c.borrower_id = l.borrower_id \
+                 WHERE p.value_date >= ? AND p.value_date <= ? AND c.assignee IS NOT NULL \
+                 AND (c.status = 'open' OR c.closed_on >= ?) GROUP BY c.assignee",
+                &[&from, &to, &from],
+            )
+            .await?;
         for row in collected {
-            let user: String = row.try_get(0)?;
-            if let Some(entry) = rows.get_mut(&user) {
-                entry.collected = sum_fen(&row, 1)?;
+            if let Some(entry) = board.get_mut(&row.username) {
+                entry.collected = Fen::new(row.figure.unwrap_or(0));
             }
         }
+        Ok(())
+    }
 
-        let cures = sqlx::query(&dialect(
-            self.backend,
-            "SELECT c.assignee, COUNT(DISTINCT e.borrower_id) FROM case_event e \
-             JOIN collection_case c ON c.borrower_id = e.borrower_id \
-             WHERE e.kind = 'cured' AND e.business_date >= ? AND e.business_date <= ? \
-             AND c.assignee IS NOT NULL GROUP BY c.assignee",
-        ))
-        .bind(&from)
-        .bind(&to)
-        .fetch_all(self.reader())
-        .await?;
+    /// Each user's cases cured in the period.
+    async fn add_cures(&self, period: &KpiPeriod, board: &mut Board) -> Result<(), StoreError> {
+        let (from, to) = period.dates();
+        let cures = self
+            .user_figures(
+                "SELECT c.assignee AS username, COUNT(DISTINCT e.borrower_id) AS figure FROM case_event e \
+                 JOIN collection_case c ON c.borrower_id = e.borrower_id \
+                 WHERE e.kind = 'cured' AND e.business_date >= ? AND e.business_date <= ? \
+                 AND c.assignee IS NOT NULL GROUP BY c.assignee",
+                &[&from, &to],
+            )
+            .await?;
         for row in cures {
-            let user: String = row.try_get(0)?;
-            if let Some(entry) = rows.get_mut(&user) {
-                entry.cures = row.try_get(1)?;
+            if let Some(entry) = board.get_mut(&row.username) {
+                entry.cures = row.figure.unwrap_or(0);
             }
         }
-
-        let mut out: Vec<LeaderboardRow> = rows.into_values().collect();
-        out.sort_by(|a, b| {
-            b.collected
-                .cmp(&a.collected)
-                .then(b.cures.cmp(&a.cures))
-                .then(a.username.cmp(&b.username))
-        });
-        Ok(out)
+        Ok(())
     }
 
     /// Notes language QA flagged between two instants, newest first: at most `limit`, and how
@@ -499,7 +616,7 @@ impl Store {
         .bind(&end)
         .fetch_one(self.reader())
         .await?;
-        let rows = sqlx::query(&dialect(
+        let notes = sqlx::query_as::<_, FlaggedNote>(&dialect(
             self.backend,
             "SELECT id, borrower_id, at, author, text, qa_flags FROM case_note \
              WHERE qa_flags <> '[]' AND at >= ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?",
@@ -509,19 +626,6 @@ impl Store {
         .bind(limit.clamp(0, 1_000))
         .fetch_all(self.reader())
         .await?;
-        let notes = rows
-            .iter()
-            .map(|row| {
-                Ok(FlaggedNote {
-                    id: row.try_get(0)?,
-                    borrower_id: row.try_get(1)?,
-                    at: row.try_get(2)?,
-                    author: row.try_get(3)?,
-                    text: row.try_get(4)?,
-                    flags: row.try_get(5)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
         Ok((notes, total))
     }
 }

@@ -121,14 +121,15 @@ impl Store {
         else {
             return Ok(None);
         };
-        let name: String = row.try_get(0)?;
-        let phones: String = row.try_get(1)?;
+        let name: String = row.try_get("name")?;
+        let phones: String = row.try_get("phones")?;
         let loan = sqlx::query(&dialect(
             self.backend,
-            "SELECT l.loan_no, l.dpd, l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance, \
+            "SELECT l.loan_no, l.dpd, \
+             l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance AS arrears_total, \
              l.oldest_unpaid_due_date, l.next_due_date, \
              CAST(COALESCE((SELECT i.principal_due + i.interest_due FROM installment i \
-               WHERE i.loan_id = l.id AND i.period = l.next_due_period), 0) AS BIGINT) \
+               WHERE i.loan_id = l.id AND i.period = l.next_due_period), 0) AS BIGINT) AS next_installment \
              FROM loan l WHERE l.borrower_id = ? AND l.status = 'active' \
              ORDER BY l.dpd DESC, 3 DESC, l.id LIMIT 1",
         ))
@@ -143,14 +144,14 @@ impl Store {
                 days_past_due: 0,
             },
             Some(row) => {
-                let dpd: i64 = row.try_get(1)?;
-                let arrears: i64 = row.try_get(2)?;
-                let oldest = parse_opt_date(row.try_get(3)?)?;
-                let next = parse_opt_date(row.try_get(4)?)?;
-                let next_amount: i64 = row.try_get(5)?;
+                let dpd: i64 = row.try_get("dpd")?;
+                let arrears: i64 = row.try_get("arrears_total")?;
+                let oldest = parse_opt_date(row.try_get("oldest_unpaid_due_date")?)?;
+                let next = parse_opt_date(row.try_get("next_due_date")?)?;
+                let next_amount: i64 = row.try_get("next_installment")?;
                 let overdue = dpd > 0 || arrears > 0;
                 CaseFigures {
-                    loan_no: row.try_get(0)?,
+                    loan_no: row.try_get("loan_no")?,
                     amount: Fen::new(if overdue { arrears } else { next_amount }),
                     due_date: if overdue { oldest.or(next) } else { next },
                     days_past_due: u32::try_from(dpd).unwrap_or(0),
@@ -178,101 +179,31 @@ impl Store {
     ) -> Result<Option<Reservation>, StoreError> {
         let borrower_id = request.borrower_id;
         let mut tx = self.pool.begin().await?;
-        // Scope check and lock in one statement: a no-op update takes the case row's lock on
-        // PostgreSQL (SQLite serializes writers anyway), so checks for one borrower run one at
-        // a time and each sees the reservations before it.
-        let scope = access.case_condition("collection_case");
-        let sql = format!(
-            "UPDATE collection_case SET borrower_id = borrower_id WHERE borrower_id = ? AND {}",
-            scope.sql
-        );
-        let sql = dialect(self.backend, &sql);
-        let mut lock = sqlx::query(&sql).bind(borrower_id);
-        for bind in &scope.binds {
-            lock = lock.bind(bind.as_str());
-        }
-        if lock.execute(&mut *tx).await?.rows_affected() == 0 {
+        if !lock_case_in_scope(&mut tx, self.backend, access, borrower_id).await? {
             return Ok(None);
         }
-        let row = sqlx::query(&dialect(
-            self.backend,
-            "SELECT b.phones, b.dispute, c.contactability, b.time_zone FROM borrower b \
-             JOIN collection_case c ON c.borrower_id = b.id WHERE b.id = ?",
-        ))
-        .bind(borrower_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let phones = split_phones(&row.try_get::<String, _>(0)?);
-        let phone =
-            phones
-                .get(request.phone_index)
-                .cloned()
-                .ok_or_else(|| StoreError::Invalid {
-                    field: "phone_index",
-                    message: format!(
-                        "the borrower has {} phone number(s); index {} is out of range",
-                        phones.len(),
-                        request.phone_index
-                    ),
-                })?;
-        let dispute = row.try_get::<i64, _>(1)? != 0;
-        let contactability: String = row.try_get(2)?;
-        // The borrower's own zone, else the profile's, else the server's.
-        let own_zone = match row.try_get::<Option<String>, _>(3)? {
-            Some(name) => Some(
-                name.parse::<Tz>()
-                    .map_err(|_| StoreError::Corrupt(format!("borrower time zone `{name}`")))?,
-            ),
-            None => None,
+        let Some(target) = contact_target(&mut tx, self.backend, request, guard).await? else {
+            return Ok(None);
         };
-        let registered: Vec<u32> = sqlx::query_scalar::<_, i64>(&dialect(
-            self.backend,
-            "SELECT seq FROM emergency_contact WHERE borrower_id = ? ORDER BY seq",
-        ))
-        .bind(borrower_id)
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .filter_map(|seq| u32::try_from(seq).ok())
-        .collect();
         // The same ledger slice planning reads, from the instant the guard needs.
         let since = guard.history_since(now);
         let mut ledgers =
             crate::work::collections::contact_ledgers(&mut tx, self.backend, &[borrower_id], since)
                 .await?;
         let ledger = ledgers.remove(&borrower_id).unwrap_or_default();
-        let channel = match request.kind {
-            OutboundKind::Sms { .. } => Channel::Sms,
-            OutboundKind::Call { .. } => Channel::Call,
-        };
-        let standing = BorrowerStanding {
-            time_zone: Some(
-                own_zone
-                    .or(guard.profile().default_time_zone())
-                    .unwrap_or(request.fallback_time_zone),
-            ),
-            lost_contact: contactability == "lost_contact",
-            registered_contacts: registered,
-            flags: Flags {
-                dispute,
-                ..Flags::default()
-            },
-            ..BorrowerStanding::default()
-        };
         let contact = ContactRequest {
             borrower_id,
             loan_id: None,
-            channel,
+            channel: request.kind.channel(),
             party: Party::Borrower,
-            address: phone.clone(),
+            address: target.phone.clone(),
             at: now,
             template: TemplateClass::Normal,
             collectors: Vec::new(),
         };
         let permit = match guard.check(
             &contact,
-            &standing,
+            &target.standing,
             History {
                 events: &ledger,
                 complete_since: Some(since),
@@ -281,71 +212,25 @@ impl Store {
             Decision::Permitted(permit) => permit,
             Decision::Blocked(block) => return Ok(Some(Reservation::Blocked(block))),
         };
-        let note = match &request.kind {
-            OutboundKind::Sms { template, .. } => format!("SMS from template {template}"),
-            OutboundKind::Call { .. } => "call through the dialer".to_string(),
-        };
-        // The ledger's instants use to_rfc3339, as planning's reads compare against it.
-        let event_id: i64 = sqlx::query_scalar(&dialect(
+        let event_id =
+            reserve_ledger_row(&mut tx, self.backend, access, request, &target.phone, now).await?;
+        let id = insert_outbound_record(
+            &mut tx,
             self.backend,
-            "INSERT INTO contact_event (borrower_id, loan_id, at, channel, party, address, result, conversation, \
-             outcome, recorded_by, note) VALUES (?, NULL, ?, ?, 'borrower', ?, 'attempted', 0, NULL, ?, ?) RETURNING id",
-        ))
-        .bind(borrower_id)
-        .bind(now.to_rfc3339())
-        .bind(channel.code())
-        .bind(&phone)
-        .bind(&access.username)
-        .bind(&note)
-        .fetch_one(&mut *tx)
+            access,
+            request,
+            &target.phone,
+            &permit,
+            event_id,
+            now,
+        )
         .await?;
-        let at = instant_text(now);
-        let valid_until = instant_text(permit.valid_until());
-        let id: i64 = match &request.kind {
-            OutboundKind::Sms { template, text } => {
-                sqlx::query_scalar(&dialect(
-                    self.backend,
-                    "INSERT INTO outbound_message (borrower_id, template, phone, text, status, error, dlr_code, \
-                     permit_profile, permit_version, permit_valid_until, contact_event_id, requested_by, created_at, \
-                     updated_at) VALUES (?, ?, ?, ?, 'sending', NULL, NULL, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                ))
-                .bind(borrower_id)
-                .bind(template)
-                .bind(&phone)
-                .bind(text)
-                .bind(permit.profile())
-                .bind(permit.profile_version())
-                .bind(&valid_until)
-                .bind(event_id)
-                .bind(&access.username)
-                .bind(&at)
-                .bind(&at)
-                .fetch_one(&mut *tx)
-                .await?
-            }
-            OutboundKind::Call { agent_extension } => {
-                sqlx::query_scalar(&dialect(
-                    self.backend,
-                    "INSERT INTO outbound_call (borrower_id, phone, agent, agent_extension, status, dialer_ref, error, \
-                     permit_profile, permit_version, permit_valid_until, contact_event_id, resolved_at, created_at, \
-                     updated_at) VALUES (?, ?, ?, ?, 'dialing', NULL, NULL, ?, ?, ?, ?, NULL, ?, ?) RETURNING id",
-                ))
-                .bind(borrower_id)
-                .bind(&phone)
-                .bind(&access.username)
-                .bind(agent_extension.as_deref())
-                .bind(permit.profile())
-                .bind(permit.profile_version())
-                .bind(&valid_until)
-                .bind(event_id)
-                .bind(&at)
-                .bind(&at)
-                .fetch_one(&mut *tx)
-                .await?
-            }
-        };
         tx.commit().await?;
-        Ok(Some(Reservation::Permitted { id, phone, permit }))
+        Ok(Some(Reservation::Permitted {
+            id,
+            phone: target.phone,
+            permit,
+        }))
     }
 
     /// Records how the gateway answered for message `id` (see the module doc), with an
@@ -398,8 +283,8 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("{table} {id} vanished while sending")))?;
-        let borrower_id: i64 = row.try_get(0)?;
-        let contact_event_id: Option<i64> = row.try_get(1)?;
+        let borrower_id: i64 = row.try_get("borrower_id")?;
+        let contact_event_id: Option<i64> = row.try_get("contact_event_id")?;
         let at = instant_text(now);
         let status = match outcome {
             SendOutcome::Accepted(answer) => {
@@ -509,8 +394,8 @@ impl Store {
         else {
             return Ok(None);
         };
-        let current: String = row.try_get(0)?;
-        let contact_event_id: Option<i64> = row.try_get(1)?;
+        let current: String = row.try_get("status")?;
+        let contact_event_id: Option<i64> = row.try_get("contact_event_id")?;
         let current_final = matches!(
             current.as_str(),
             "delivered" | "undelivered" | "rejected" | "failed"
@@ -541,6 +426,210 @@ impl Store {
         tx.commit().await?;
         Ok(Some(status.to_string()))
     }
+}
+
+impl OutboundKind {
+    /// The ledger channel the contact is counted on.
+    fn channel(&self) -> Channel {
+        match self {
+            OutboundKind::Sms { .. } => Channel::Sms,
+            OutboundKind::Call { .. } => Channel::Call,
+        }
+    }
+}
+
+/// The number a reserved contact goes to and the borrower's standing the guard judges it by.
+struct ContactTarget {
+    phone: String,
+    standing: BorrowerStanding,
+}
+
+/// The borrower's phones, dispute flag, contactability and own time zone.
+#[derive(sqlx::FromRow)]
+struct StandingRow {
+    phones: String,
+    dispute: i64,
+    contactability: String,
+    time_zone: Option<String>,
+}
+
+/// Checks the case is in the user's scope and locks its row, in one statement: a no-op update
+/// takes the case row's lock on PostgreSQL (SQLite serializes writers anyway), so checks for one
+/// borrower run one at a time and each sees the reservations before it.
+async fn lock_case_in_scope(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    access: &Access,
+    borrower_id: i64,
+) -> Result<bool, StoreError> {
+    let scope = access.case_condition("collection_case");
+    let sql = format!(
+        "UPDATE collection_case SET borrower_id = borrower_id WHERE borrower_id = ? AND {}",
+        scope.sql
+    );
+    let sql = dialect(backend, &sql);
+    let mut lock = sqlx::query(&sql).bind(borrower_id);
+    for bind in &scope.binds {
+        lock = lock.bind(bind.as_str());
+    }
+    Ok(lock.execute(&mut *conn).await?.rows_affected() > 0)
+}
+
+/// The phone the request names and the borrower's standing; `None` when there is no such
+/// borrower, `Invalid` naming `phone_index` when the index is out of range.
+async fn contact_target(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    request: &OutboundRequest,
+    guard: &Guard,
+) -> Result<Option<ContactTarget>, StoreError> {
+    let borrower_id = request.borrower_id;
+    let row = sqlx::query_as::<_, StandingRow>(&dialect(
+        backend,
+        "SELECT b.phones, b.dispute, c.contactability, b.time_zone FROM borrower b \
+         JOIN collection_case c ON c.borrower_id = b.id WHERE b.id = ?",
+    ))
+    .bind(borrower_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let phones = split_phones(&row.phones);
+    let phone = phones
+        .get(request.phone_index)
+        .cloned()
+        .ok_or_else(|| StoreError::Invalid {
+            field: "phone_index",
+            message: format!(
+                "the borrower has {} phone number(s); index {} is out of range",
+                phones.len(),
+                request.phone_index
+            ),
+        })?;
+    // The borrower's own zone, else the profile's, else the server's.
+    let own_zone = match row.time_zone {
+        Some(name) => Some(
+            name.parse::<Tz>()
+                .map_err(|_| StoreError::Corrupt(format!("borrower time zone `{name}`")))?,
+        ),
+        None => None,
+    };
+    let registered: Vec<u32> = sqlx::query_scalar::<_, i64>(&dialect(
+        backend,
+        "SELECT seq FROM emergency_contact WHERE borrower_id = ? ORDER BY seq",
+    ))
+    .bind(borrower_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .filter_map(|seq| u32::try_from(seq).ok())
+    .collect();
+    let standing = BorrowerStanding {
+        time_zone: Some(
+            own_zone
+                .or(guard.profile().default_time_zone())
+                .unwrap_or(request.fallback_time_zone),
+        ),
+        lost_contact: row.contactability == "lost_contact",
+        registered_contacts: registered,
+        flags: Flags {
+            dispute: row.dispute != 0,
+            ..Flags::default()
+        },
+        ..BorrowerStanding::default()
+    };
+    Ok(Some(ContactTarget { phone, standing }))
+}
+
+/// Writes the permitted contact's ledger row (`attempted` until the gateway or dialer
+/// answers); returns its id.
+async fn reserve_ledger_row(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    access: &Access,
+    request: &OutboundRequest,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let note = match &request.kind {
+        OutboundKind::Sms { template, .. } => format!("SMS from template {template}"),
+        OutboundKind::Call { .. } => "call through the dialer".to_string(),
+    };
+    // The ledger's instants use to_rfc3339, as planning's reads compare against it.
+    Ok(sqlx::query_scalar(&dialect(
+        backend,
+        "INSERT INTO contact_event (borrower_id, loan_id, at, channel, party, address, result, conversation, \
+         outcome, recorded_by, note) VALUES (?, NULL, ?, ?, 'borrower', ?, 'attempted', 0, NULL, ?, ?) RETURNING id",
+    ))
+    .bind(request.borrower_id)
+    .bind(now.to_rfc3339())
+    .bind(request.kind.channel().code())
+    .bind(phone)
+    .bind(&access.username)
+    .bind(&note)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Writes the `outbound_message` or `outbound_call` row under `permit`, pointing at its
+/// ledger row; returns its id.
+#[allow(clippy::too_many_arguments)]
+async fn insert_outbound_record(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    access: &Access,
+    request: &OutboundRequest,
+    phone: &str,
+    permit: &Permit,
+    event_id: i64,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let borrower_id = request.borrower_id;
+    let at = instant_text(now);
+    let valid_until = instant_text(permit.valid_until());
+    let id: i64 = match &request.kind {
+        OutboundKind::Sms { template, text } => {
+            sqlx::query_scalar(&dialect(
+                backend,
+                "INSERT INTO outbound_message (borrower_id, template, phone, text, status, error, dlr_code, \
+                 permit_profile, permit_version, permit_valid_until, contact_event_id, requested_by, created_at, \
+                 updated_at) VALUES (?, ?, ?, ?, 'sending', NULL, NULL, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            ))
+            .bind(borrower_id)
+            .bind(template)
+            .bind(phone)
+            .bind(text)
+            .bind(permit.profile())
+            .bind(permit.profile_version())
+            .bind(&valid_until)
+            .bind(event_id)
+            .bind(&access.username)
+            .bind(&at)
+            .bind(&at)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+        OutboundKind::Call { agent_extension } => {
+            sqlx::query_scalar(&dialect(
+                backend,
+                "INSERT INTO outbound_call (borrower_id, phone, agent, agent_extension, status, dialer_ref, error, \
+                 permit_profile, permit_version, permit_valid_until, contact_event_id, resolved_at, created_at, \
+                 updated_at) VALUES (?, ?, ?, ?, 'dialing', NULL, NULL, ?, ?, ?, ?, NULL, ?, ?) RETURNING id",
+            ))
+            .bind(borrower_id)
+            .bind(phone)
+            .bind(&access.username)
+            .bind(agent_extension.as_deref())
+            .bind(permit.profile())
+            .bind(permit.profile_version())
+            .bind(&valid_until)
+            .bind(event_id)
+            .bind(&at)
+            .bind(&at)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
+    Ok(id)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -615,9 +704,9 @@ pub(crate) async fn resolve_dialed_call(
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| invalid(format!("case {borrower_id} has no dialer call {call_id}")))?;
-            let status: String = row.try_get(2)?;
-            let resolved: Option<String> = row.try_get(3)?;
-            let phone: String = row.try_get(5)?;
+            let status: String = row.try_get("status")?;
+            let resolved: Option<String> = row.try_get("resolved_at")?;
+            let phone: String = row.try_get("phone")?;
             if status == "failed" {
                 return Err(invalid(format!(
                     "the dialer never placed call {call_id}; log it without call_id if it happened"
@@ -650,15 +739,15 @@ pub(crate) async fn resolve_dialed_call(
             else {
                 return Ok(None);
             };
-            let created: String = row.try_get(4)?;
+            let created: String = row.try_get("created_at")?;
             if now - parse_instant(&created)? > CALL_RESOLVE_WINDOW {
                 return Ok(None);
             }
             row
         }
     };
-    let id: i64 = row.try_get(0)?;
-    let contact_event_id: Option<i64> = row.try_get(1)?;
+    let id: i64 = row.try_get("id")?;
+    let contact_event_id: Option<i64> = row.try_get("contact_event_id")?;
     sqlx::query(&dialect(
         backend,
         "UPDATE outbound_call SET resolved_at = ?, updated_at = ? WHERE id = ?",

@@ -5,7 +5,6 @@
 //! permit was for the planned instant, not for now.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Row;
 
 use crate::db::error::StoreError;
 use crate::db::sql::{date_text, dialect, instant_text, parse_date};
@@ -40,6 +39,39 @@ pub enum Dispatch {
     Skipped { why: String },
 }
 
+/// A `pending_sms` row as stored: dates are TEXT, the case's openness a 0/1 BIGINT.
+#[derive(sqlx::FromRow)]
+struct RawPlannedSms {
+    id: i64,
+    borrower_id: i64,
+    treatment: String,
+    template: String,
+    business_date: String,
+    due_on: String,
+    case_open: i64,
+}
+
+impl RawPlannedSms {
+    fn into_planned(self) -> Result<PlannedSms, StoreError> {
+        Ok(PlannedSms {
+            treatment_id: self.id,
+            borrower_id: self.borrower_id,
+            treatment: self.treatment,
+            template: self.template,
+            business_date: parse_date(&self.business_date)?,
+            due_on: parse_date(&self.due_on)?,
+            case_open: self.case_open != 0,
+        })
+    }
+}
+
+/// An `outbox_figures` row.
+#[derive(sqlx::FromRow)]
+struct DispatchCount {
+    dispatch_state: String,
+    treatments: i64,
+}
+
 impl Dispatch {
     fn columns(&self) -> (&'static str, Option<&str>, Option<i64>) {
         match self {
@@ -59,10 +91,10 @@ impl Store {
         today: NaiveDate,
         limit: i64,
     ) -> Result<Vec<PlannedSms>, StoreError> {
-        let rows = sqlx::query(&dialect(
+        let rows = sqlx::query_as::<_, RawPlannedSms>(&dialect(
             self.backend,
             "SELECT t.id, t.borrower_id, t.treatment, t.template, t.business_date, t.due_on, \
-             CAST(CASE WHEN c.status = 'open' THEN 1 ELSE 0 END AS BIGINT) \
+             CAST(CASE WHEN c.status = 'open' THEN 1 ELSE 0 END AS BIGINT) AS case_open \
              FROM treatment t LEFT JOIN collection_case c ON c.borrower_id = t.borrower_id \
              WHERE t.dispatch IS NULL AND t.channel = 'sms' AND t.decision = 'permitted' \
              AND t.business_date = (SELECT MAX(business_date) FROM treatment) AND t.due_on <= ? \
@@ -72,19 +104,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.reader())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(PlannedSms {
-                    treatment_id: row.try_get(0)?,
-                    borrower_id: row.try_get(1)?,
-                    treatment: row.try_get(2)?,
-                    template: row.try_get(3)?,
-                    business_date: parse_date(&row.try_get::<String, _>(4)?)?,
-                    due_on: parse_date(&row.try_get::<String, _>(5)?)?,
-                    case_open: row.try_get::<i64, _>(6)? != 0,
-                })
-            })
-            .collect()
+        rows.into_iter().map(RawPlannedSms::into_planned).collect()
     }
 
     /// Records how planned SMS `treatment_id` was dispatched. Only a treatment not yet
@@ -118,17 +138,20 @@ impl Store {
         &self,
         business_date: NaiveDate,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query(&dialect(
+        // The aliases are no column's name, so GROUP BY and ORDER BY read the same on both
+        // databases.
+        let rows = sqlx::query_as::<_, DispatchCount>(&dialect(
             self.backend,
-            "SELECT COALESCE(dispatch, 'pending'), COUNT(*) FROM treatment \
+            "SELECT COALESCE(dispatch, 'pending') AS dispatch_state, COUNT(*) AS treatments FROM treatment \
              WHERE business_date = ? AND channel = 'sms' AND decision = 'permitted' \
              GROUP BY COALESCE(dispatch, 'pending') ORDER BY 1",
         ))
         .bind(date_text(business_date))
         .fetch_all(self.reader())
         .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .collect()
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.dispatch_state, row.treatments))
+            .collect())
     }
 }

@@ -11,13 +11,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use recoup_core::delinquency::BucketScheme;
 use recoup_core::restructure::{
     plan_is_broken, restructure, revert, waive, ApprovalLimits, Forgiven, PlanError, PlanTerms,
-    Waiver,
+    Restructured, Waiver,
 };
 use recoup_core::servicing::{InstallmentState, LoanState};
 use recoup_core::Fen;
 use serde_json::json;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Row, Transaction};
 
 use crate::db::audit::{self, AuditAction, AuditEvent};
 use crate::db::error::StoreError;
@@ -110,26 +110,50 @@ const REQUEST_COLUMNS: &str = "r.id, r.borrower_id, l.loan_no, r.kind, r.months,
     r.pay_by, r.waive_penalty, r.waive_fees, r.reason, r.status, r.requested_by, r.requested_at, \
     r.forgiven, r.decided_by, r.decided_at, r.comment, r.applied_on";
 
+/// A request row as [`REQUEST_COLUMNS`] reads it: dates are TEXT.
+#[derive(sqlx::FromRow)]
+struct RequestRow {
+    id: i64,
+    borrower_id: i64,
+    loan_no: String,
+    kind: String,
+    months: Option<i64>,
+    amount: Option<i64>,
+    pay_by: Option<String>,
+    waive_penalty: Option<i64>,
+    waive_fees: Option<i64>,
+    reason: String,
+    status: String,
+    requested_by: String,
+    requested_at: String,
+    forgiven: i64,
+    decided_by: Option<String>,
+    decided_at: Option<String>,
+    comment: Option<String>,
+    applied_on: Option<String>,
+}
+
 fn request_from_row(row: &AnyRow) -> Result<ApprovalRequest, StoreError> {
+    let row = RequestRow::from_row(row)?;
     Ok(ApprovalRequest {
-        id: row.try_get(0)?,
-        borrower_id: row.try_get(1)?,
-        loan_no: row.try_get(2)?,
-        kind: row.try_get(3)?,
-        months: row.try_get(4)?,
-        amount: row.try_get(5)?,
-        pay_by: parse_opt_date(row.try_get(6)?)?,
-        waive_penalty: row.try_get(7)?,
-        waive_fees: row.try_get(8)?,
-        reason: row.try_get(9)?,
-        status: row.try_get(10)?,
-        requested_by: row.try_get(11)?,
-        requested_at: row.try_get(12)?,
-        forgiven: row.try_get(13)?,
-        decided_by: row.try_get(14)?,
-        decided_at: row.try_get(15)?,
-        comment: row.try_get(16)?,
-        applied_on: parse_opt_date(row.try_get(17)?)?,
+        id: row.id,
+        borrower_id: row.borrower_id,
+        loan_no: row.loan_no,
+        kind: row.kind,
+        months: row.months,
+        amount: row.amount,
+        pay_by: parse_opt_date(row.pay_by)?,
+        waive_penalty: row.waive_penalty,
+        waive_fees: row.waive_fees,
+        reason: row.reason,
+        status: row.status,
+        requested_by: row.requested_by,
+        requested_at: row.requested_at,
+        forgiven: row.forgiven,
+        decided_by: row.decided_by,
+        decided_at: row.decided_at,
+        comment: row.comment,
+        applied_on: parse_opt_date(row.applied_on)?,
     })
 }
 
@@ -201,7 +225,7 @@ pub(crate) async fn load_loan(
         .await?
         .ok_or(StoreError::NotFound { what: "loan" })?;
     let (_, state) = loan_state_from_row(&row, buckets)?;
-    let repayment_day: i64 = row.try_get(22)?;
+    let repayment_day: i64 = row.try_get("repayment_day")?;
     let sql = dialect(
         backend,
         &format!("SELECT {INSTALLMENT_COLUMNS} FROM installment WHERE loan_id = ? ORDER BY period"),
@@ -318,101 +342,10 @@ impl Store {
             });
         }
         let mut tx = self.pool.begin().await?;
-        let condition = access.case_condition("c");
-        let sql = dialect(
-            self.backend,
-            &format!(
-                "SELECT l.id, l.loan_no FROM collection_case c JOIN loan l ON l.borrower_id = c.borrower_id \
-                 WHERE c.borrower_id = ? AND {} AND l.status = 'active'{} \
-                 ORDER BY l.arrears_principal + l.arrears_interest DESC, l.id LIMIT 1",
-                condition.sql,
-                if request.loan_no.is_some() { " AND l.loan_no = ?" } else { "" }
-            ),
-        )
-        .into_owned();
-        let mut query = sqlx::query(&sql).bind(borrower_id);
-        for value in &condition.binds {
-            query = query.bind(value.as_str());
-        }
-        if let Some(loan_no) = &request.loan_no {
-            query = query.bind(loan_no.as_str());
-        }
-        let row = query.fetch_optional(&mut *tx).await?;
-        let Some(row) = row else {
-            return Err(match &request.loan_no {
-                Some(_) => StoreError::Invalid {
-                    field: "loan_no",
-                    message: "no active loan with this number on the case".into(),
-                },
-                None => StoreError::NotFound { what: "case" },
-            });
-        };
-        let loan_id: i64 = row.try_get(0)?;
-        let (mut state, repayment_day, rows) =
-            load_loan(&mut tx, self.backend, loan_id, buckets).await?;
-        let forgiven = match &request.kind {
-            RequestKind::Plan(terms) => {
-                let open = sqlx::query(&dialect(
-                    self.backend,
-                    "SELECT COUNT(*) FROM approval_request WHERE loan_id = ? AND kind <> 'waiver' \
-                     AND status IN ('pending', 'active')",
-                ))
-                .bind(loan_id)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get::<i64, _>(0)?;
-                if open > 0 {
-                    return Err(StoreError::Conflict {
-                        field: "kind",
-                        message: "the loan already has a plan pending or in force".into(),
-                    });
-                }
-                restructure(&mut state, &rows, terms, repayment_day, buckets)
-                    .map_err(plan_error)?
-                    .forgiven
-            }
-            RequestKind::Waiver(waiver) => waive(&mut state, waiver).map_err(|e| {
-                let field = if waiver.penalty > state.penalty_balance || waiver.penalty.get() < 0 {
-                    "penalty"
-                } else {
-                    "fees"
-                };
-                StoreError::Invalid {
-                    field,
-                    message: e.to_string(),
-                }
-            })?,
-        };
-        let (kind, months, amount, pay_by, penalty, fees) = match request.kind {
-            RequestKind::Plan(terms) => match terms {
-                PlanTerms::ArrearsInstallments { months }
-                | PlanTerms::TermExtension { months }
-                | PlanTerms::Deferral { months } => (
-                    terms.kind(),
-                    Some(i64::from(months)),
-                    None,
-                    None,
-                    None,
-                    None,
-                ),
-                PlanTerms::Settlement { amount, pay_by } => (
-                    terms.kind(),
-                    None,
-                    Some(amount.get()),
-                    Some(date_text(pay_by)),
-                    None,
-                    None,
-                ),
-            },
-            RequestKind::Waiver(waiver) => (
-                "waiver",
-                None,
-                None,
-                None,
-                Some(waiver.penalty.get()),
-                Some(waiver.fees.get()),
-            ),
-        };
+        let loan_id = requested_loan(&mut tx, self.backend, access, borrower_id, request).await?;
+        let forgiven =
+            estimate_forgiven(&mut tx, self.backend, loan_id, &request.kind, buckets).await?;
+        let terms = RequestTerms::of(&request.kind);
         let at = instant_text(now);
         let id: i64 = sqlx::query(&dialect(
             self.backend,
@@ -422,19 +355,19 @@ impl Store {
         ))
         .bind(borrower_id)
         .bind(loan_id)
-        .bind(kind)
-        .bind(months)
-        .bind(amount)
-        .bind(pay_by)
-        .bind(penalty)
-        .bind(fees)
+        .bind(terms.kind)
+        .bind(terms.months)
+        .bind(terms.amount)
+        .bind(terms.pay_by)
+        .bind(terms.penalty)
+        .bind(terms.fees)
         .bind(reason)
         .bind(access.username.as_str())
         .bind(at.as_str())
         .bind(forgiven.total().get())
         .fetch_one(&mut *tx)
         .await?
-        .try_get(0)?;
+        .try_get("id")?;
         audit::append(
             &mut tx,
             self.backend,
@@ -443,7 +376,7 @@ impl Store {
                 actor: access.username.clone(),
                 action: AuditAction::ApprovalRequested,
                 subject: format!("approval:{id}"),
-                detail: json!({"kind": kind, "borrower": borrower_id, "loan_id": loan_id,
+                detail: json!({"kind": terms.kind, "borrower": borrower_id, "loan_id": loan_id,
                     "forgiven_estimate": forgiven.total().get()}),
                 event_id: event_id.to_string(),
             },
@@ -522,129 +455,29 @@ impl Store {
         .bind(id)
         .fetch_one(&mut *tx)
         .await?
-        .try_get(0)?;
-        let mut forgiven_total = request.forgiven;
-        if approve {
-            let (mut state, repayment_day, rows) =
-                load_loan(&mut tx, self.backend, loan_id, buckets).await?;
-            let as_of = state.last_processed;
-            let (forgiven, new_status, plan) = match terms_of(&request)? {
-                RequestKind::Waiver(waiver) => (
-                    waive(&mut state, &waiver).map_err(plan_error)?,
-                    "approved",
-                    None,
-                ),
-                RequestKind::Plan(terms) => {
-                    let result = restructure(&mut state, &rows, &terms, repayment_day, buckets)
-                        .map_err(plan_error)?;
-                    (result.forgiven, "active", Some(result))
-                }
-            };
-            if !settings.limits.may_approve(access.role, forgiven.total()) {
-                return Err(StoreError::Refused {
-                    message: format!(
-                        "forgiving {} is beyond what your role ({}) may approve",
-                        forgiven.total(),
-                        access.role.code()
-                    ),
-                });
-            }
-            forgiven_total = forgiven.total().get();
-            if let Some(result) = &plan {
-                let original: Vec<InstallmentState> = rows
-                    .iter()
-                    .filter(|i| i.period >= result.first_period)
-                    .copied()
-                    .collect();
-                insert_rows(
+        .try_get("loan_id")?;
+        let decision = ApprovalDecision {
+            access,
+            id,
+            loan_id,
+            comment,
+            at: &at,
+        };
+        let forgiven_total = if approve {
+            decision
+                .approve(
                     &mut tx,
                     self.backend,
-                    "plan_original_installment",
-                    "request_id",
-                    id,
-                    &original,
+                    &request,
+                    settings,
+                    buckets,
+                    &mut journal_entries,
                 )
-                .await?;
-                replace_rows(
-                    &mut tx,
-                    self.backend,
-                    loan_id,
-                    result.first_period,
-                    &result.installments,
-                )
-                .await?;
-                journal_entries.push(JournalEntry {
-                    business_date: as_of,
-                    entity: "loan",
-                    entity_id: Some(loan_id),
-                    kind: "plan_applied",
-                    detail: format!(
-                        "request={id} kind={} approved_by={} periods={}..{} restructured={}",
-                        request.kind,
-                        access.username,
-                        result.plan_periods.0,
-                        result.plan_periods.1,
-                        result.restructured
-                    ),
-                    amount: Some(result.restructured.get()),
-                });
-                if result.cured {
-                    journal_entries.push(JournalEntry {
-                        business_date: as_of,
-                        entity: "loan",
-                        entity_id: Some(loan_id),
-                        kind: "cured",
-                        detail: format!("by plan request={id}"),
-                        amount: None,
-                    });
-                }
-            }
-            push_forgiven(&mut journal_entries, as_of, loan_id, id, &forgiven, access);
-            write_state(&mut tx, self.backend, loan_id, &state, buckets).await?;
-            let (first, plan_first, plan_last) = match &plan {
-                Some(r) => (
-                    Some(i64::from(r.first_period)),
-                    Some(i64::from(r.plan_periods.0)),
-                    Some(i64::from(r.plan_periods.1)),
-                ),
-                None => (None, None, None),
-            };
-            sqlx::query(&dialect(
-                self.backend,
-                "UPDATE approval_request SET status = ?, decided_by = ?, decided_at = ?, comment = ?, \
-                 forgiven = ?, applied_on = ?, first_period = ?, plan_first = ?, plan_last = ?, \
-                 forgiven_principal = ?, forgiven_interest = ?, forgiven_fees = ?, forgiven_penalty = ? \
-                 WHERE id = ?",
-            ))
-            .bind(new_status)
-            .bind(access.username.as_str())
-            .bind(at.as_str())
-            .bind(comment)
-            .bind(forgiven_total)
-            .bind(opt_date_text(as_of))
-            .bind(first)
-            .bind(plan_first)
-            .bind(plan_last)
-            .bind(forgiven.principal.get())
-            .bind(forgiven.interest.get())
-            .bind(forgiven.fees.get())
-            .bind(forgiven.penalty.get())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+                .await?
         } else {
-            sqlx::query(&dialect(
-                self.backend,
-                "UPDATE approval_request SET status = 'rejected', decided_by = ?, decided_at = ?, \
-                 comment = ? WHERE id = ?",
-            ))
-            .bind(access.username.as_str())
-            .bind(at.as_str())
-            .bind(comment)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
+            decision.reject(&mut tx, self.backend).await?;
+            request.forgiven
+        };
         journal::append(&mut tx, self.backend, &at, &journal_entries).await?;
         audit::append(
             &mut tx,
@@ -681,50 +514,29 @@ impl Store {
         buckets: &BucketScheme,
         now: DateTime<Utc>,
     ) -> Result<PlanReview, StoreError> {
-        let active: Vec<(i64, i64, i64, i64, i64)> = sqlx::query(
+        let active = sqlx::query_as::<_, ActivePlanRow>(
             "SELECT id, loan_id, first_period, plan_first, plan_last FROM approval_request \
              WHERE status = 'active' ORDER BY id",
         )
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok((
-                row.try_get(0)?,
-                row.try_get(1)?,
-                row.try_get::<Option<i64>, _>(2)?.unwrap_or(1),
-                row.try_get::<Option<i64>, _>(3)?.unwrap_or(1),
-                row.try_get::<Option<i64>, _>(4)?.unwrap_or(0),
-            ))
-        })
-        .collect::<Result<_, StoreError>>()?;
+        .await?;
         let mut review = PlanReview::default();
         let recorded_at = instant_text(now);
-        for (id, loan_id, first_period, plan_first, plan_last) in active {
+        for plan in active {
+            let plan = ActivePlan::from(plan);
             let mut tx = self.pool.begin().await?;
-            let (mut state, _, rows) = load_loan(&mut tx, self.backend, loan_id, buckets).await?;
+            let (mut state, _, rows) =
+                load_loan(&mut tx, self.backend, plan.loan_id, buckets).await?;
             let plan_rows: Vec<InstallmentState> = rows
                 .iter()
-                .filter(|i| i64::from(i.period) >= plan_first && i64::from(i.period) <= plan_last)
+                .filter(|i| {
+                    i64::from(i.period) >= plan.plan_first && i64::from(i.period) <= plan.plan_last
+                })
                 .copied()
                 .collect();
             let date_s = date_text(date);
-            let set_status = |status: &'static str| {
-                let sql = dialect(
-                    self.backend,
-                    "UPDATE approval_request SET status = ?, ended_on = ? WHERE id = ?",
-                )
-                .into_owned();
-                (sql, status)
-            };
             if plan_rows.iter().all(InstallmentState::is_paid) {
-                let (sql, status) = set_status("completed");
-                sqlx::query(&sql)
-                    .bind(status)
-                    .bind(date_s.as_str())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                set_plan_status(&mut tx, self.backend, plan.id, "completed", &date_s).await?;
                 tx.commit().await?;
                 review.completed += 1;
                 continue;
@@ -732,63 +544,29 @@ impl Store {
             let Some(missed) = plan_is_broken(&plan_rows, date, settings.broken_after_days) else {
                 continue;
             };
-            let mut entries = Vec::new();
-            let status = match settings.on_broken {
+            let (status, entry) = match settings.on_broken {
                 OnBroken::Keep => {
                     review.kept += 1;
-                    entries.push(JournalEntry {
-                        business_date: Some(date),
-                        entity: "loan",
-                        entity_id: Some(loan_id),
-                        kind: "plan_broken",
-                        detail: format!("request={id} missed period={missed} kept"),
-                        amount: None,
-                    });
-                    "broken"
+                    ("broken", plan.kept_entry(date, missed))
                 }
                 OnBroken::Restore => {
-                    let first = u32::try_from(first_period).unwrap_or(1);
-                    let original = load_original(&mut tx, self.backend, id).await?;
-                    let forgiven = load_forgiven(&mut tx, self.backend, id).await?;
-                    let (before, current): (Vec<InstallmentState>, Vec<InstallmentState>) =
-                        rows.iter().partition(|i| i.period < first);
-                    let reverted =
-                        revert(&mut state, &before, &current, &original, &forgiven, buckets)
-                            .map_err(|e| StoreError::Corrupt(format!("plan {id}: {e}")))?;
-                    replace_rows(
-                        &mut tx,
-                        self.backend,
-                        loan_id,
-                        first,
-                        &reverted.installments,
-                    )
-                    .await?;
-                    write_state(&mut tx, self.backend, loan_id, &state, buckets).await?;
+                    let entry = plan
+                        .restore_original(
+                            &mut tx,
+                            self.backend,
+                            &mut state,
+                            &rows,
+                            date,
+                            missed,
+                            buckets,
+                        )
+                        .await?;
                     review.reverted += 1;
-                    entries.push(JournalEntry {
-                        business_date: Some(date),
-                        entity: "loan",
-                        entity_id: Some(loan_id),
-                        kind: "plan_reverted",
-                        detail: format!(
-                            "request={id} missed period={missed} reapplied={} to_credit={} restored_forgiven={}",
-                            reverted.reapplied,
-                            reverted.to_credit,
-                            forgiven.total()
-                        ),
-                        amount: Some(reverted.reapplied.get()),
-                    });
-                    "reverted"
+                    ("reverted", entry)
                 }
             };
-            let (sql, status) = set_status(status);
-            sqlx::query(&sql)
-                .bind(status)
-                .bind(date_s.as_str())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            journal::append(&mut tx, self.backend, &recorded_at, &entries).await?;
+            set_plan_status(&mut tx, self.backend, plan.id, status, &date_s).await?;
+            journal::append(&mut tx, self.backend, &recorded_at, &[entry]).await?;
             audit::append(
                 &mut tx,
                 self.backend,
@@ -796,8 +574,8 @@ impl Store {
                 &AuditEvent {
                     actor: "system".into(),
                     action: AuditAction::PlanBroken,
-                    subject: format!("approval:{id}"),
-                    detail: json!({"loan_id": loan_id, "missed_period": missed,
+                    subject: format!("approval:{}", plan.id),
+                    detail: json!({"loan_id": plan.loan_id, "missed_period": missed,
                         "business_date": date_s, "outcome": status}),
                     event_id: String::new(),
                 },
@@ -807,6 +585,420 @@ impl Store {
         }
         Ok(review)
     }
+}
+
+/// The loan a new request is for, read through the requester's scope: the active loan named
+/// by `loan_no`, else the case's active loan with the most arrears.
+async fn requested_loan(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    access: &Access,
+    borrower_id: i64,
+    request: &NewRequest,
+) -> Result<i64, StoreError> {
+    let condition = access.case_condition("c");
+    let sql = dialect(
+        backend,
+        &format!(
+            "SELECT l.id, l.loan_no FROM collection_case c JOIN loan l ON l.borrower_id = c.borrower_id \
+             WHERE c.borrower_id = ? AND {} AND l.status = 'active'{} \
+             ORDER BY l.arrears_principal + l.arrears_interest DESC, l.id LIMIT 1",
+            condition.sql,
+            if request.loan_no.is_some() { " AND l.loan_no = ?" } else { "" }
+        ),
+    )
+    .into_owned();
+    let mut query = sqlx::query(&sql).bind(borrower_id);
+    for value in &condition.binds {
+        query = query.bind(value.as_str());
+    }
+    if let Some(loan_no) = &request.loan_no {
+        query = query.bind(loan_no.as_str());
+    }
+    let row = query.fetch_optional(&mut **tx).await?;
+    let Some(row) = row else {
+        return Err(match &request.loan_no {
+            Some(_) => StoreError::Invalid {
+                field: "loan_no",
+                message: "no active loan with this number on the case".into(),
+            },
+            None => StoreError::NotFound { what: "case" },
+        });
+    };
+    Ok(row.try_get("id")?)
+}
+
+/// What the request would forgive on the loan as it stands, refusing terms the core cannot
+/// apply and a second plan on a loan that has one pending or in force.
+async fn estimate_forgiven(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    loan_id: i64,
+    kind: &RequestKind,
+    buckets: &BucketScheme,
+) -> Result<Forgiven, StoreError> {
+    let (mut state, repayment_day, rows) = load_loan(tx, backend, loan_id, buckets).await?;
+    Ok(match kind {
+        RequestKind::Plan(terms) => {
+            let open = sqlx::query(&dialect(
+                backend,
+                "SELECT COUNT(*) AS open_plans FROM approval_request WHERE loan_id = ? AND kind <> 'waiver' \
+                 AND status IN ('pending', 'active')",
+            ))
+            .bind(loan_id)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get::<i64, _>("open_plans")?;
+            if open > 0 {
+                return Err(StoreError::Conflict {
+                    field: "kind",
+                    message: "the loan already has a plan pending or in force".into(),
+                });
+            }
+            restructure(&mut state, &rows, terms, repayment_day, buckets)
+                .map_err(plan_error)?
+                .forgiven
+        }
+        RequestKind::Waiver(waiver) => waive(&mut state, waiver).map_err(|e| {
+            let field = if waiver.penalty > state.penalty_balance || waiver.penalty.get() < 0 {
+                "penalty"
+            } else {
+                "fees"
+            };
+            StoreError::Invalid {
+                field,
+                message: e.to_string(),
+            }
+        })?,
+    })
+}
+
+/// A request's terms as the `approval_request` columns hold them.
+struct RequestTerms {
+    kind: &'static str,
+    months: Option<i64>,
+    amount: Option<i64>,
+    pay_by: Option<String>,
+    penalty: Option<i64>,
+    fees: Option<i64>,
+}
+
+impl RequestTerms {
+    fn of(kind: &RequestKind) -> RequestTerms {
+        let none = |kind| RequestTerms {
+            kind,
+            months: None,
+            amount: None,
+            pay_by: None,
+            penalty: None,
+            fees: None,
+        };
+        match *kind {
+            RequestKind::Plan(terms) => match terms {
+                PlanTerms::ArrearsInstallments { months }
+                | PlanTerms::TermExtension { months }
+                | PlanTerms::Deferral { months } => RequestTerms {
+                    months: Some(i64::from(months)),
+                    ..none(terms.kind())
+                },
+                PlanTerms::Settlement { amount, pay_by } => RequestTerms {
+                    amount: Some(amount.get()),
+                    pay_by: Some(date_text(pay_by)),
+                    ..none(terms.kind())
+                },
+            },
+            RequestKind::Waiver(waiver) => RequestTerms {
+                penalty: Some(waiver.penalty.get()),
+                fees: Some(waiver.fees.get()),
+                ..none("waiver")
+            },
+        }
+    }
+}
+
+/// An approver's decision on request `id` of loan `loan_id`, taken at `at`.
+struct ApprovalDecision<'a> {
+    access: &'a Access,
+    id: i64,
+    loan_id: i64,
+    comment: &'a str,
+    at: &'a str,
+}
+
+impl ApprovalDecision<'_> {
+    /// Applies the request to the loan through the core, within the approver's limit, and
+    /// marks it approved (a waiver) or active (a plan). Returns the fen forgiven.
+    async fn approve(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        request: &ApprovalRequest,
+        settings: &PlanSettings,
+        buckets: &BucketScheme,
+        journal_entries: &mut Vec<JournalEntry>,
+    ) -> Result<i64, StoreError> {
+        let (mut state, repayment_day, rows) =
+            load_loan(tx, backend, self.loan_id, buckets).await?;
+        let as_of = state.last_processed;
+        let (forgiven, new_status, plan) = match terms_of(request)? {
+            RequestKind::Waiver(waiver) => (
+                waive(&mut state, &waiver).map_err(plan_error)?,
+                "approved",
+                None,
+            ),
+            RequestKind::Plan(terms) => {
+                let result = restructure(&mut state, &rows, &terms, repayment_day, buckets)
+                    .map_err(plan_error)?;
+                (result.forgiven, "active", Some(result))
+            }
+        };
+        if !settings
+            .limits
+            .may_approve(self.access.role, forgiven.total())
+        {
+            return Err(StoreError::Refused {
+                message: format!(
+                    "forgiving {} is beyond what your role ({}) may approve",
+                    forgiven.total(),
+                    self.access.role.code()
+                ),
+            });
+        }
+        let forgiven_total = forgiven.total().get();
+        if let Some(result) = &plan {
+            self.apply_plan(tx, backend, request, &rows, result, as_of, journal_entries)
+                .await?;
+        }
+        push_forgiven(
+            journal_entries,
+            as_of,
+            self.loan_id,
+            self.id,
+            &forgiven,
+            self.access,
+        );
+        write_state(tx, backend, self.loan_id, &state, buckets).await?;
+        let (first, plan_first, plan_last) = match &plan {
+            Some(r) => (
+                Some(i64::from(r.first_period)),
+                Some(i64::from(r.plan_periods.0)),
+                Some(i64::from(r.plan_periods.1)),
+            ),
+            None => (None, None, None),
+        };
+        sqlx::query(&dialect(
+            backend,
+            "UPDATE approval_request SET status = ?, decided_by = ?, decided_at = ?, comment = ?, \
+             forgiven = ?, applied_on = ?, first_period = ?, plan_first = ?, plan_last = ?, \
+             forgiven_principal = ?, forgiven_interest = ?, forgiven_fees = ?, forgiven_penalty = ? \
+             WHERE id = ?",
+        ))
+        .bind(new_status)
+        .bind(self.access.username.as_str())
+        .bind(self.at)
+        .bind(self.comment)
+        .bind(forgiven_total)
+        .bind(opt_date_text(as_of))
+        .bind(first)
+        .bind(plan_first)
+        .bind(plan_last)
+        .bind(forgiven.principal.get())
+        .bind(forgiven.interest.get())
+        .bind(forgiven.fees.get())
+        .bind(forgiven.penalty.get())
+        .bind(self.id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(forgiven_total)
+    }
+
+    /// Keeps the rows a plan replaces (for a revert), writes the plan's schedule and journals
+    /// it (and the cure it brings, if any).
+    #[allow(clippy::too_many_arguments)]
+    async fn apply_plan(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        request: &ApprovalRequest,
+        rows: &[InstallmentState],
+        result: &Restructured,
+        as_of: Option<NaiveDate>,
+        journal_entries: &mut Vec<JournalEntry>,
+    ) -> Result<(), StoreError> {
+        let (id, loan_id) = (self.id, self.loan_id);
+        let original: Vec<InstallmentState> = rows
+            .iter()
+            .filter(|i| i.period >= result.first_period)
+            .copied()
+            .collect();
+        insert_rows(
+            tx,
+            backend,
+            "plan_original_installment",
+            "request_id",
+            id,
+            &original,
+        )
+        .await?;
+        replace_rows(
+            tx,
+            backend,
+            loan_id,
+            result.first_period,
+            &result.installments,
+        )
+        .await?;
+        journal_entries.push(JournalEntry {
+            business_date: as_of,
+            entity: "loan",
+            entity_id: Some(loan_id),
+            kind: "plan_applied",
+            detail: format!(
+                "request={id} kind={} approved_by={} periods={}..{} restructured={}",
+                request.kind,
+                self.access.username,
+                result.plan_periods.0,
+                result.plan_periods.1,
+                result.restructured
+            ),
+            amount: Some(result.restructured.get()),
+        });
+        if result.cured {
+            journal_entries.push(JournalEntry {
+                business_date: as_of,
+                entity: "loan",
+                entity_id: Some(loan_id),
+                kind: "cured",
+                detail: format!("by plan request={id}"),
+                amount: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// Marks the request rejected; the ledger is untouched.
+    async fn reject(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+    ) -> Result<(), StoreError> {
+        sqlx::query(&dialect(
+            backend,
+            "UPDATE approval_request SET status = 'rejected', decided_by = ?, decided_at = ?, \
+             comment = ? WHERE id = ?",
+        ))
+        .bind(self.access.username.as_str())
+        .bind(self.at)
+        .bind(self.comment)
+        .bind(self.id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+/// An active plan as stored (the periods may be NULL on rows older than their columns).
+#[derive(sqlx::FromRow)]
+struct ActivePlanRow {
+    id: i64,
+    loan_id: i64,
+    first_period: Option<i64>,
+    plan_first: Option<i64>,
+    plan_last: Option<i64>,
+}
+
+/// An active plan under review: request `id` on loan `loan_id`, whose schedule from
+/// `first_period` on it replaced, with its own installments `plan_first..=plan_last`.
+struct ActivePlan {
+    id: i64,
+    loan_id: i64,
+    first_period: i64,
+    plan_first: i64,
+    plan_last: i64,
+}
+
+impl From<ActivePlanRow> for ActivePlan {
+    fn from(row: ActivePlanRow) -> ActivePlan {
+        ActivePlan {
+            id: row.id,
+            loan_id: row.loan_id,
+            first_period: row.first_period.unwrap_or(1),
+            plan_first: row.plan_first.unwrap_or(1),
+            plan_last: row.plan_last.unwrap_or(0),
+        }
+    }
+}
+
+impl ActivePlan {
+    /// The journal row of a broken plan that stays in force.
+    fn kept_entry(&self, date: NaiveDate, missed: u32) -> JournalEntry {
+        JournalEntry {
+            business_date: Some(date),
+            entity: "loan",
+            entity_id: Some(self.loan_id),
+            kind: "plan_broken",
+            detail: format!("request={} missed period={missed} kept", self.id),
+            amount: None,
+        }
+    }
+
+    /// Restores the schedule and arrears the broken plan replaced (money paid under the plan
+    /// stays paid) and returns the revert's journal row.
+    #[allow(clippy::too_many_arguments)]
+    async fn restore_original(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        state: &mut LoanState,
+        rows: &[InstallmentState],
+        date: NaiveDate,
+        missed: u32,
+        buckets: &BucketScheme,
+    ) -> Result<JournalEntry, StoreError> {
+        let (id, loan_id) = (self.id, self.loan_id);
+        let first = u32::try_from(self.first_period).unwrap_or(1);
+        let original = load_original(tx, backend, id).await?;
+        let forgiven = load_forgiven(tx, backend, id).await?;
+        let (before, current): (Vec<InstallmentState>, Vec<InstallmentState>) =
+            rows.iter().partition(|i| i.period < first);
+        let reverted = revert(state, &before, &current, &original, &forgiven, buckets)
+            .map_err(|e| StoreError::Corrupt(format!("plan {id}: {e}")))?;
+        replace_rows(tx, backend, loan_id, first, &reverted.installments).await?;
+        write_state(tx, backend, loan_id, state, buckets).await?;
+        Ok(JournalEntry {
+            business_date: Some(date),
+            entity: "loan",
+            entity_id: Some(loan_id),
+            kind: "plan_reverted",
+            detail: format!(
+                "request={id} missed period={missed} reapplied={} to_credit={} restored_forgiven={}",
+                reverted.reapplied,
+                reverted.to_credit,
+                forgiven.total()
+            ),
+            amount: Some(reverted.reapplied.get()),
+        })
+    }
+}
+
+/// Sets a reviewed plan's status and the date it ended.
+async fn set_plan_status(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    id: i64,
+    status: &str,
+    date_s: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(&dialect(
+        backend,
+        "UPDATE approval_request SET status = ?, ended_on = ? WHERE id = ?",
+    ))
+    .bind(status)
+    .bind(date_s)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn push_forgiven(
@@ -898,13 +1090,15 @@ async fn load_forgiven(
     )
     .into_owned();
     let row = sqlx::query(&sql).bind(id).fetch_one(&mut **tx).await?;
-    let get = |idx: usize| -> Result<Fen, StoreError> {
-        Ok(Fen::new(row.try_get::<Option<i64>, _>(idx)?.unwrap_or(0)))
+    let get = |column: &str| -> Result<Fen, StoreError> {
+        Ok(Fen::new(
+            row.try_get::<Option<i64>, _>(column)?.unwrap_or(0),
+        ))
     };
     Ok(Forgiven {
-        principal: get(0)?,
-        interest: get(1)?,
-        fees: get(2)?,
-        penalty: get(3)?,
+        principal: get("forgiven_principal")?,
+        interest: get("forgiven_interest")?,
+        fees: get("forgiven_fees")?,
+        penalty: get("forgiven_penalty")?,
     })
 }
