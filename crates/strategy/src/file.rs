@@ -145,12 +145,42 @@ pub(crate) fn check_strategy(
     Ok((strategy, raw))
 }
 
+/// Checks and compiles the whole file, reporting every problem in file order; always yields a
+/// strategy (see [`check_strategy`]).
 fn build(reporter: &mut Reporter<'_>, raw: &RawFile) -> Strategy {
     if raw.name.get_ref().trim().is_empty() {
         reporter.at(raw.name.span().start, "the strategy needs a name");
     }
     let params = read_params(reporter, &raw.parameters, None);
+    let channel_costs = read_channel_costs(reporter, raw);
+    let stage_rules = read_stage_rules(reporter, raw, &params);
+    let (segments, segment_names) = read_segments(reporter, raw, &params);
+    let arm_specs = read_arms(reporter, raw, &params);
+    let arms = compile_treatments(
+        reporter,
+        raw,
+        &params,
+        &segment_names,
+        &arm_specs,
+        &channel_costs,
+    );
+    let salt = raw
+        .salt
+        .clone()
+        .unwrap_or_else(|| raw.name.get_ref().clone());
+    Strategy {
+        name: Arc::from(raw.name.get_ref().as_str()),
+        description: raw.description.clone(),
+        salt_state: arm_salt(&salt),
+        stage_rules,
+        segments,
+        arms,
+        channel_costs,
+    }
+}
 
+/// `[cost_fen]`: what one contact costs by channel (0 for channels not listed).
+fn read_channel_costs(reporter: &mut Reporter<'_>, raw: &RawFile) -> [Fen; Channel::ALL.len()] {
     let mut channel_costs = [Fen::ZERO; Channel::ALL.len()];
     for (channel_name, cost) in &raw.cost_fen {
         let Some(channel) = read_channel(reporter, channel_name) else {
@@ -161,7 +191,15 @@ fn build(reporter: &mut Reporter<'_>, raw: &RawFile) -> Strategy {
         }
         channel_costs[channel_idx(channel)] = Fen::new(*cost.get_ref());
     }
+    channel_costs
+}
 
+/// The `[[stage_rule]]`s, in file order: a stage to set (or `keep`) when the condition holds.
+fn read_stage_rules(
+    reporter: &mut Reporter<'_>,
+    raw: &RawFile,
+    params: &BTreeMap<String, Param>,
+) -> Vec<StageRule> {
     let mut stage_rules = Vec::new();
     for rule in &raw.stage_rules {
         let target = if rule.stage.get_ref() == "keep" {
@@ -169,12 +207,20 @@ fn build(reporter: &mut Reporter<'_>, raw: &RawFile) -> Strategy {
         } else {
             read_stage(reporter, &rule.stage).map(StageTarget::Set)
         };
-        let when = compile_when(reporter, rule.when.as_ref(), &params);
+        let when = compile_when(reporter, rule.when.as_ref(), params);
         if let (Some(target), Some(when)) = (target, when) {
             stage_rules.push(StageRule { when, target });
         }
     }
+    stage_rules
+}
 
+/// The `[[segment]]`s, and each segment's index by name.
+fn read_segments(
+    reporter: &mut Reporter<'_>,
+    raw: &RawFile,
+    params: &BTreeMap<String, Param>,
+) -> (Vec<Segment>, BTreeMap<String, usize>) {
     let mut segments: Vec<Segment> = Vec::new();
     let mut segment_names: BTreeMap<String, usize> = BTreeMap::new();
     for segment in &raw.segments {
@@ -199,7 +245,7 @@ fn build(reporter: &mut Reporter<'_>, raw: &RawFile) -> Strategy {
             );
             continue;
         }
-        let when = compile_when(reporter, Some(&segment.when), &params).unwrap_or(Cond::Lit(false));
+        let when = compile_when(reporter, Some(&segment.when), params).unwrap_or(Cond::Lit(false));
         segment_names.insert(name.clone(), segments.len());
         segments.push(Segment {
             name: Arc::from(name.as_str()),
@@ -207,8 +253,16 @@ fn build(reporter: &mut Reporter<'_>, raw: &RawFile) -> Strategy {
             when,
         });
     }
+    (segments, segment_names)
+}
 
-    // Arms: names, shares, parameter overrides.
+/// The `[[arm]]`s (champion and challengers): names, shares adding up to 100, and parameter
+/// overrides. A file without arms has one champion taking every case.
+fn read_arms(
+    reporter: &mut Reporter<'_>,
+    raw: &RawFile,
+    params: &BTreeMap<String, Param>,
+) -> Vec<ArmSpec> {
     let mut arm_specs: Vec<ArmSpec> = Vec::new();
     if raw.arms.is_empty() {
         arm_specs.push(ArmSpec {
@@ -243,7 +297,7 @@ fn build(reporter: &mut Reporter<'_>, raw: &RawFile) -> Strategy {
         }
         let share = share.clamp(0, 100) as u32;
         share_total += share;
-        let arm_params = read_params(reporter, &arm.parameters, Some(&params));
+        let arm_params = read_params(reporter, &arm.parameters, Some(params));
         arm_specs.push(ArmSpec {
             name: Arc::from(name.as_str()),
             share,
@@ -259,8 +313,19 @@ fn build(reporter: &mut Reporter<'_>, raw: &RawFile) -> Strategy {
             );
         }
     }
+    arm_specs
+}
 
-    // Treatments: validated once, compiled once per arm (arms may override parameters).
+/// The `[[treatment]]`s: each validated once and compiled once per arm it applies to (arms
+/// may override parameters), then listed by stage in priority and file order.
+fn compile_treatments(
+    reporter: &mut Reporter<'_>,
+    raw: &RawFile,
+    params: &BTreeMap<String, Param>,
+    segment_names: &BTreeMap<String, usize>,
+    arm_specs: &[ArmSpec],
+    channel_costs: &[Fen; Channel::ALL.len()],
+) -> Vec<Arm> {
     let mut treatment_ids = BTreeSet::new();
     let mut groups: Vec<String> = Vec::new();
     let mut arms: Vec<Arm> = arm_specs
@@ -286,134 +351,17 @@ fn build(reporter: &mut Reporter<'_>, raw: &RawFile) -> Strategy {
                 format!("duplicate treatment id \"{id}\""),
             );
         }
-        let mut stage_mask = 0u16;
-        if treatment.stages.get_ref().is_empty() {
-            reporter.at(treatment.stages.span().start, "`stages` lists no stage");
-        }
-        for stage_name in treatment.stages.get_ref() {
-            if let Some(stage) = read_stage(reporter, stage_name) {
-                stage_mask |= 1 << stage_index(stage);
-            }
-        }
-        let segment_mask = match &treatment.segments {
-            None => u64::MAX,
-            Some(list) => {
-                if list.get_ref().is_empty() {
-                    reporter.at(
-                        list.span().start,
-                        "`segments` lists no segment (omit it for all)",
-                    );
-                }
-                let mut mask = 0u64;
-                for segment_name in list.get_ref() {
-                    match segment_names.get(segment_name.get_ref()) {
-                        Some(index) => mask |= 1 << index,
-                        None => reporter.at(
-                            segment_name.span().start,
-                            format!(
-                                "unknown segment \"{}\"{}",
-                                segment_name.get_ref(),
-                                suggestion(
-                                    segment_name.get_ref(),
-                                    segment_names.keys().map(String::as_str)
-                                )
-                            ),
-                        ),
-                    }
-                }
-                mask & !NO_SEGMENT_BIT
-            }
-        };
-        let mut arm_mask = vec![treatment.arms.is_none(); arm_specs.len()];
-        if let Some(list) = &treatment.arms {
-            if list.get_ref().is_empty() {
-                reporter.at(list.span().start, "`arms` lists no arm (omit it for all)");
-            }
-            for arm_name in list.get_ref() {
-                match arm_specs
-                    .iter()
-                    .position(|spec| *spec.name == **arm_name.get_ref())
-                {
-                    Some(index) => arm_mask[index] = true,
-                    None => reporter.at(
-                        arm_name.span().start,
-                        format!(
-                            "unknown arm \"{}\"{}",
-                            arm_name.get_ref(),
-                            suggestion(
-                                arm_name.get_ref(),
-                                arm_specs.iter().map(|spec| &*spec.name)
-                            )
-                        ),
-                    ),
-                }
-            }
-        }
+        let stage_mask = stage_mask(reporter, treatment);
+        let segment_mask = segment_mask(reporter, treatment, segment_names);
+        let arm_mask = arm_mask(reporter, treatment, arm_specs);
         let channel = read_channel(reporter, &treatment.channel);
-        for (label, value) in [
-            ("template", &treatment.template),
-            ("queue", &treatment.queue),
-        ] {
-            if value.get_ref().trim().is_empty() {
-                reporter.at(value.span().start, format!("`{label}` is empty"));
-            }
-        }
-        let offset_days = treatment.offset_days.as_ref().map_or(0, |offset| {
-            let value = *offset.get_ref();
-            if !(0..=MAX_OFFSET_DAYS).contains(&value) {
-                reporter.at(
-                    offset.span().start,
-                    format!("offset_days {value} is outside 0..={MAX_OFFSET_DAYS}"),
-                );
-            }
-            value.clamp(0, MAX_OFFSET_DAYS) as u64
-        });
-        let priority = treatment
-            .priority
-            .as_ref()
-            .map_or(DEFAULT_PRIORITY as u32, |priority| {
-                let value = *priority.get_ref();
-                if !(0..=i64::from(u32::MAX)).contains(&value) {
-                    reporter.at(
-                        priority.span().start,
-                        format!("priority {value} is negative or too large"),
-                    );
-                }
-                value.clamp(0, i64::from(u32::MAX)) as u32
-            });
-        let group_bit = match &treatment.group {
-            None => 0,
-            Some(group) => {
-                let index = match groups.iter().position(|g| g == group.get_ref()) {
-                    Some(index) => index,
-                    None => {
-                        groups.push(group.get_ref().clone());
-                        groups.len() - 1
-                    }
-                };
-                if index >= MAX_GROUPS {
-                    reporter.at(
-                        group.span().start,
-                        format!("at most {MAX_GROUPS} groups are supported"),
-                    );
-                    0
-                } else {
-                    1u64 << index
-                }
-            }
-        };
-        let cost = match (&treatment.cost_fen, channel) {
-            (Some(cost), _) => {
-                if *cost.get_ref() < 0 {
-                    reporter.at(cost.span().start, "a cost cannot be negative");
-                }
-                Fen::new(*cost.get_ref())
-            }
-            (None, Some(channel)) => channel_costs[channel_idx(channel)],
-            (None, None) => Fen::ZERO,
-        };
+        check_labels(reporter, treatment);
+        let offset_days = offset_days(reporter, treatment);
+        let priority = priority(reporter, treatment);
+        let group_bit = group_bit(reporter, treatment, &mut groups);
+        let cost = treatment_cost(reporter, treatment, channel, channel_costs);
         // Report condition errors once (against the base parameters); arms only change values.
-        let base_when = compile_when(reporter, treatment.when.as_ref(), &params);
+        let base_when = compile_when(reporter, treatment.when.as_ref(), params);
         let (Some(channel), Some(_)) = (channel, base_when) else {
             continue;
         };
@@ -453,18 +401,176 @@ fn build(reporter: &mut Reporter<'_>, raw: &RawFile) -> Strategy {
             list.sort_by_key(|t| (t.priority, t.file_order));
         }
     }
-    let salt = raw
-        .salt
-        .clone()
-        .unwrap_or_else(|| raw.name.get_ref().clone());
-    Strategy {
-        name: Arc::from(raw.name.get_ref().as_str()),
-        description: raw.description.clone(),
-        salt_state: arm_salt(&salt),
-        stage_rules,
-        segments,
-        arms,
-        channel_costs,
+    arms
+}
+
+/// The stages a treatment applies in, one bit per stage.
+fn stage_mask(reporter: &mut Reporter<'_>, treatment: &RawTreatment) -> u16 {
+    let mut stage_mask = 0u16;
+    if treatment.stages.get_ref().is_empty() {
+        reporter.at(treatment.stages.span().start, "`stages` lists no stage");
+    }
+    for stage_name in treatment.stages.get_ref() {
+        if let Some(stage) = read_stage(reporter, stage_name) {
+            stage_mask |= 1 << stage_index(stage);
+        }
+    }
+    stage_mask
+}
+
+/// The segments a treatment applies in, one bit per segment; every segment when not limited.
+fn segment_mask(
+    reporter: &mut Reporter<'_>,
+    treatment: &RawTreatment,
+    segment_names: &BTreeMap<String, usize>,
+) -> u64 {
+    let Some(list) = &treatment.segments else {
+        return u64::MAX;
+    };
+    if list.get_ref().is_empty() {
+        reporter.at(
+            list.span().start,
+            "`segments` lists no segment (omit it for all)",
+        );
+    }
+    let mut mask = 0u64;
+    for segment_name in list.get_ref() {
+        match segment_names.get(segment_name.get_ref()) {
+            Some(index) => mask |= 1 << index,
+            None => reporter.at(
+                segment_name.span().start,
+                format!(
+                    "unknown segment \"{}\"{}",
+                    segment_name.get_ref(),
+                    suggestion(
+                        segment_name.get_ref(),
+                        segment_names.keys().map(String::as_str)
+                    )
+                ),
+            ),
+        }
+    }
+    mask & !NO_SEGMENT_BIT
+}
+
+/// Which arms a treatment is part of, by arm index; every arm when not limited.
+fn arm_mask(
+    reporter: &mut Reporter<'_>,
+    treatment: &RawTreatment,
+    arm_specs: &[ArmSpec],
+) -> Vec<bool> {
+    let mut arm_mask = vec![treatment.arms.is_none(); arm_specs.len()];
+    if let Some(list) = &treatment.arms {
+        if list.get_ref().is_empty() {
+            reporter.at(list.span().start, "`arms` lists no arm (omit it for all)");
+        }
+        for arm_name in list.get_ref() {
+            match arm_specs
+                .iter()
+                .position(|spec| *spec.name == **arm_name.get_ref())
+            {
+                Some(index) => arm_mask[index] = true,
+                None => reporter.at(
+                    arm_name.span().start,
+                    format!(
+                        "unknown arm \"{}\"{}",
+                        arm_name.get_ref(),
+                        suggestion(arm_name.get_ref(), arm_specs.iter().map(|spec| &*spec.name))
+                    ),
+                ),
+            }
+        }
+    }
+    arm_mask
+}
+
+/// A treatment's template and queue must name something.
+fn check_labels(reporter: &mut Reporter<'_>, treatment: &RawTreatment) {
+    for (label, value) in [
+        ("template", &treatment.template),
+        ("queue", &treatment.queue),
+    ] {
+        if value.get_ref().trim().is_empty() {
+            reporter.at(value.span().start, format!("`{label}` is empty"));
+        }
+    }
+}
+
+/// Days from the evaluation date to the treatment's due date (0 when not given).
+fn offset_days(reporter: &mut Reporter<'_>, treatment: &RawTreatment) -> u64 {
+    treatment.offset_days.as_ref().map_or(0, |offset| {
+        let value = *offset.get_ref();
+        if !(0..=MAX_OFFSET_DAYS).contains(&value) {
+            reporter.at(
+                offset.span().start,
+                format!("offset_days {value} is outside 0..={MAX_OFFSET_DAYS}"),
+            );
+        }
+        value.clamp(0, MAX_OFFSET_DAYS) as u64
+    })
+}
+
+/// The treatment's priority (lower runs first), [`DEFAULT_PRIORITY`] when not given.
+fn priority(reporter: &mut Reporter<'_>, treatment: &RawTreatment) -> u32 {
+    treatment
+        .priority
+        .as_ref()
+        .map_or(DEFAULT_PRIORITY as u32, |priority| {
+            let value = *priority.get_ref();
+            if !(0..=i64::from(u32::MAX)).contains(&value) {
+                reporter.at(
+                    priority.span().start,
+                    format!("priority {value} is negative or too large"),
+                );
+            }
+            value.clamp(0, i64::from(u32::MAX)) as u32
+        })
+}
+
+/// The bit of the treatment's alternative group (0 for none), numbering groups in the order
+/// they first appear.
+fn group_bit(
+    reporter: &mut Reporter<'_>,
+    treatment: &RawTreatment,
+    groups: &mut Vec<String>,
+) -> u64 {
+    let Some(group) = &treatment.group else {
+        return 0;
+    };
+    let index = match groups.iter().position(|g| g == group.get_ref()) {
+        Some(index) => index,
+        None => {
+            groups.push(group.get_ref().clone());
+            groups.len() - 1
+        }
+    };
+    if index >= MAX_GROUPS {
+        reporter.at(
+            group.span().start,
+            format!("at most {MAX_GROUPS} groups are supported"),
+        );
+        0
+    } else {
+        1u64 << index
+    }
+}
+
+/// The treatment's own cost, else its channel's.
+fn treatment_cost(
+    reporter: &mut Reporter<'_>,
+    treatment: &RawTreatment,
+    channel: Option<Channel>,
+    channel_costs: &[Fen; Channel::ALL.len()],
+) -> Fen {
+    match (&treatment.cost_fen, channel) {
+        (Some(cost), _) => {
+            if *cost.get_ref() < 0 {
+                reporter.at(cost.span().start, "a cost cannot be negative");
+            }
+            Fen::new(*cost.get_ref())
+        }
+        (None, Some(channel)) => channel_costs[channel_idx(channel)],
+        (None, None) => Fen::ZERO,
     }
 }
 

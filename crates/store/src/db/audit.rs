@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Row, Transaction};
 
 use crate::db::error::StoreError;
 use crate::db::sql::{dialect, instant_text};
@@ -99,7 +99,7 @@ pub struct AuditEvent {
 }
 
 /// One stored row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditRow {
     pub seq: i64,
     pub at: String,
@@ -191,8 +191,8 @@ pub(crate) async fn append(
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(&mut **tx)
         .await?;
-    let seq: i64 = head.try_get(0)?;
-    let prev_hash: String = head.try_get(1)?;
+    let seq: i64 = head.try_get("seq")?;
+    let prev_hash: String = head.try_get("hash")?;
     let at = instant_text(at);
     let detail = event.detail.to_string();
     let action = event.action.code();
@@ -234,17 +234,7 @@ pub(crate) async fn append(
 const AUDIT_COLUMNS: &str = "seq, at, actor, action, subject, detail, event_id, prev_hash, hash";
 
 fn audit_row(row: &sqlx::any::AnyRow) -> Result<AuditRow, StoreError> {
-    Ok(AuditRow {
-        seq: row.try_get(0)?,
-        at: row.try_get(1)?,
-        actor: row.try_get(2)?,
-        action: row.try_get(3)?,
-        subject: row.try_get(4)?,
-        detail: row.try_get(5)?,
-        event_id: row.try_get(6)?,
-        prev_hash: row.try_get(7)?,
-        hash: row.try_get(8)?,
-    })
+    Ok(AuditRow::from_row(row)?)
 }
 
 impl Store {
@@ -381,8 +371,8 @@ impl Store {
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_one(self.reader())
             .await?;
-        let head_seq: i64 = head.try_get(0)?;
-        let head_hash: String = head.try_get(1)?;
+        let head_seq: i64 = head.try_get("seq")?;
+        let head_hash: String = head.try_get("hash")?;
         let last_seq = expected_seq - 1;
         if head_seq != last_seq || head_hash != prev_hash {
             return Ok(broken(

@@ -16,7 +16,8 @@ use recoup_core::auth::{check_new_password, AuthPolicy, Username};
 use recoup_core::role::Role;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Row, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, FromRow, Row, Transaction};
 
 use crate::db::audit::{self, AuditAction, AuditEvent};
 use crate::db::error::StoreError;
@@ -421,19 +422,30 @@ pub fn token_hash(token: &str) -> String {
 
 const USER_COLUMNS: &str = "id, username, display_name, role, agency, region, active, created_at";
 
+/// A user row as stored, read by column name; role and instant are still TEXT.
+#[derive(sqlx::FromRow)]
+struct RawUser {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    agency: Option<String>,
+    region: Option<String>,
+    active: i64,
+    created_at: String,
+}
+
 fn user_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
-    let role: String = row.try_get(3)?;
-    let created_at: String = row.try_get(7)?;
-    let active: i64 = row.try_get(6)?;
+    let raw = RawUser::from_row(row)?;
     Ok(User {
-        id: row.try_get(0)?,
-        username: row.try_get(1)?,
-        display_name: row.try_get(2)?,
-        role: Role::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        agency: row.try_get(4)?,
-        region: row.try_get(5)?,
-        active: active != 0,
-        created_at: parse_instant(&created_at)?,
+        id: raw.id,
+        username: raw.username,
+        display_name: raw.display_name,
+        role: Role::parse(&raw.role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        agency: raw.agency,
+        region: raw.region,
+        active: raw.active != 0,
+        created_at: parse_instant(&raw.created_at)?,
     })
 }
 
@@ -513,36 +525,15 @@ impl Store {
             return Ok(None);
         };
         let before = user_row(&row)?;
-        let mut sets: Vec<&str> = Vec::new();
-        if change.active.is_some() {
-            sets.push("active = ?");
-        }
-        if password_hash.is_some() {
-            sets.push("password_hash = ?");
-        }
-        if change.display_name.is_some() {
-            sets.push("display_name = ?");
-        }
-        if change.region.is_some() {
-            sets.push("region = ?");
-        }
+        update_user(
+            &mut tx,
+            self.backend,
+            before.id,
+            change,
+            password_hash.as_deref(),
+        )
+        .await?;
         let unlock = change.active == Some(true) || password_hash.is_some();
-        let sql = format!("UPDATE app_user SET {} WHERE id = ?", sets.join(", "));
-        let sql = dialect(self.backend, &sql);
-        let mut update = sqlx::query(&sql);
-        if let Some(active) = change.active {
-            update = update.bind(i64::from(active));
-        }
-        if let Some(hash) = &password_hash {
-            update = update.bind(hash.as_str());
-        }
-        if let Some(name) = &change.display_name {
-            update = update.bind(name.as_str());
-        }
-        if let Some(region) = &change.region {
-            update = update.bind(region.as_deref());
-        }
-        update.bind(before.id).execute(&mut *tx).await?;
         let throttles_cleared = if unlock {
             throttle::clear_account(&mut tx, self.backend, username).await?
         } else {
@@ -567,27 +558,22 @@ impl Store {
         .bind(username)
         .fetch_one(&mut *tx)
         .await?;
-        audit::append(
-            &mut tx,
-            self.backend,
-            now,
-            &AuditEvent {
-                actor: actor.to_string(),
-                action: AuditAction::UserChanged,
-                subject: format!("user:{username}"),
-                detail: json!({
-                    "active": change.active,
-                    "password_set": password_hash.is_some(),
-                    "display_name": change.display_name,
-                    "region": change.region,
-                    "sessions_ended": sessions_ended,
-                    "throttles_cleared": throttles_cleared,
-                    "open_cases": open_cases,
-                }),
-                event_id: event_id.to_string(),
-            },
-        )
-        .await?;
+        let event = AuditEvent {
+            actor: actor.to_string(),
+            action: AuditAction::UserChanged,
+            subject: format!("user:{username}"),
+            detail: json!({
+                "active": change.active,
+                "password_set": password_hash.is_some(),
+                "display_name": change.display_name,
+                "region": change.region,
+                "sessions_ended": sessions_ended,
+                "throttles_cleared": throttles_cleared,
+                "open_cases": open_cases,
+            }),
+            event_id: event_id.to_string(),
+        };
+        audit::append(&mut tx, self.backend, now, &event).await?;
         let row = sqlx::query(&dialect(
             self.backend,
             &format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = ?"),
@@ -651,33 +637,12 @@ impl Store {
         let given: String = username.chars().take(64).collect::<String>().to_lowercase();
         let counts = self.throttle_counts(&given, client).await?;
         if let Some(wait) = counts.wait_left(policy, now) {
-            let mut event = refusal(&given, "throttled", event_id);
-            event.detail = json!({
-                "reason": "throttled",
-                "client": client,
-                "retry_after_seconds": wait.num_seconds().max(1),
-            });
-            self.append_audit(now, &event).await?;
-            tracing::info!(client, "login refused: throttled");
-            return Ok(LoginOutcome::Throttled { retry_after: wait });
+            return self
+                .refuse_throttled(&given, client, wait, event_id, now)
+                .await;
         }
-        let found = match Username::parse(username) {
-            Ok(name) => {
-                let sql = dialect(
-                    self.backend,
-                    &format!(
-                        "SELECT {USER_COLUMNS}, password_hash FROM app_user WHERE username = ?"
-                    ),
-                )
-                .into_owned();
-                sqlx::query(&sql)
-                    .bind(name.as_ref())
-                    .fetch_optional(&self.pool)
-                    .await?
-            }
-            Err(_) => None,
-        };
-        let Some(row) = found else {
+        let Some(row) = self.login_row(username).await? else {
+            // The same password check as for a known user, so timing does not tell them apart.
             let password = password.to_string();
             blocking(move || verify_password(&password, decoy_hash())).await?;
             tracing::info!("login refused: unknown user");
@@ -694,7 +659,7 @@ impl Store {
                 .await;
         };
         let user = user_row(&row)?;
-        let stored_hash: String = row.try_get(8)?;
+        let stored_hash: String = row.try_get("password_hash")?;
         let password = password.to_string();
         let matches = blocking(move || verify_password(&password, &stored_hash)).await?;
         if !user.active {
@@ -717,6 +682,59 @@ impl Store {
                 )
                 .await;
         }
+        let session = self
+            .start_session(user, client, policy, event_id, now)
+            .await?;
+        Ok(LoginOutcome::SignedIn(session))
+    }
+
+    /// Audits a sign-in refused because a wait is running, and says how long is left.
+    async fn refuse_throttled(
+        &self,
+        given: &str,
+        client: &str,
+        wait: TimeDelta,
+        event_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<LoginOutcome, StoreError> {
+        let mut event = refusal(given, "throttled", event_id);
+        event.detail = json!({
+            "reason": "throttled",
+            "client": client,
+            "retry_after_seconds": wait.num_seconds().max(1),
+        });
+        self.append_audit(now, &event).await?;
+        tracing::info!(client, "login refused: throttled");
+        Ok(LoginOutcome::Throttled { retry_after: wait })
+    }
+
+    /// The user row (with its password hash) for a sign-in name; `None` for a name that is
+    /// not a valid username or not stored.
+    async fn login_row(&self, username: &str) -> Result<Option<AnyRow>, StoreError> {
+        let Ok(name) = Username::parse(username) else {
+            return Ok(None);
+        };
+        let sql = dialect(
+            self.backend,
+            &format!("SELECT {USER_COLUMNS}, password_hash FROM app_user WHERE username = ?"),
+        )
+        .into_owned();
+        Ok(sqlx::query(&sql)
+            .bind(name.as_ref())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Opens a session for `user`, who gave the right password: clears the failures for the
+    /// account at `client`, stores the session (by its token's hash) and audits the sign-in.
+    async fn start_session(
+        &self,
+        user: User,
+        client: &str,
+        policy: &AuthPolicy,
+        event_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<NewSession, StoreError> {
         let token = random_token();
         let csrf_token = random_token();
         let expires_at = policy.session_expires(now);
@@ -752,12 +770,12 @@ impl Store {
         .await?;
         tx.commit().await?;
         tracing::info!(username = %user.username, "signed in");
-        Ok(LoginOutcome::SignedIn(NewSession {
+        Ok(NewSession {
             token,
             csrf_token,
             expires_at,
             user,
-        }))
+        })
     }
 
     /// Counts a failed login for the account at `client` and for `client`, audits it, and
@@ -819,8 +837,9 @@ impl Store {
         let session_id = token_hash(token);
         let sql = dialect(
             self.backend,
-            "SELECT u.id, u.username, u.display_name, u.role, u.agency, u.region, u.active, u.created_at, \
-             s.csrf_token, s.expires_at, s.last_seen_at \
+            "SELECT u.id AS id, u.username AS username, u.display_name AS display_name, u.role AS role, \
+             u.agency AS agency, u.region AS region, u.active AS active, u.created_at AS created_at, \
+             s.csrf_token AS csrf_token, s.expires_at AS expires_at, s.last_seen_at AS last_seen_at \
              FROM user_session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = ?",
         )
         .into_owned();
@@ -832,9 +851,9 @@ impl Store {
             return Ok(None);
         };
         let user = user_row(&row)?;
-        let csrf_token: String = row.try_get(8)?;
-        let expires_at = parse_instant(&row.try_get::<String, _>(9)?)?;
-        let last_seen = parse_instant(&row.try_get::<String, _>(10)?)?;
+        let csrf_token: String = row.try_get("csrf_token")?;
+        let expires_at = parse_instant(&row.try_get::<String, _>("expires_at")?)?;
+        let last_seen = parse_instant(&row.try_get::<String, _>("last_seen_at")?)?;
         if !user.active || !policy.session_alive(expires_at, last_seen, now) {
             return Ok(None);
         }
@@ -895,10 +914,10 @@ impl Store {
     pub async fn gauges(&self, now: DateTime<Utc>) -> Result<Gauges, StoreError> {
         let sql = dialect(
             self.backend,
-            "SELECT (SELECT COUNT(*) FROM loan WHERE status = 'active'), \
-             (SELECT COUNT(*) FROM collection_case WHERE status = 'open'), \
-             (SELECT COUNT(*) FROM app_user WHERE active = 1), \
-             (SELECT COUNT(*) FROM user_session WHERE expires_at > ?)",
+            "SELECT (SELECT COUNT(*) FROM loan WHERE status = 'active') AS loans, \
+             (SELECT COUNT(*) FROM collection_case WHERE status = 'open') AS open_cases, \
+             (SELECT COUNT(*) FROM app_user WHERE active = 1) AS active_users, \
+             (SELECT COUNT(*) FROM user_session WHERE expires_at > ?) AS live_sessions",
         )
         .into_owned();
         let row = sqlx::query(&sql)
@@ -906,12 +925,52 @@ impl Store {
             .fetch_one(self.reader())
             .await?;
         Ok(Gauges {
-            loans: row.try_get(0)?,
-            open_cases: row.try_get(1)?,
-            active_users: row.try_get(2)?,
-            live_sessions: row.try_get(3)?,
+            loans: row.try_get("loans")?,
+            open_cases: row.try_get("open_cases")?,
+            active_users: row.try_get("active_users")?,
+            live_sessions: row.try_get("live_sessions")?,
         })
     }
+}
+
+/// Writes the fields a change sets on user `id` (the password as its hash), in one UPDATE.
+async fn update_user(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    id: i64,
+    change: &UserChange,
+    password_hash: Option<&str>,
+) -> Result<(), StoreError> {
+    let mut sets: Vec<&str> = Vec::new();
+    if change.active.is_some() {
+        sets.push("active = ?");
+    }
+    if password_hash.is_some() {
+        sets.push("password_hash = ?");
+    }
+    if change.display_name.is_some() {
+        sets.push("display_name = ?");
+    }
+    if change.region.is_some() {
+        sets.push("region = ?");
+    }
+    let sql = format!("UPDATE app_user SET {} WHERE id = ?", sets.join(", "));
+    let sql = dialect(backend, &sql);
+    let mut update = sqlx::query(&sql);
+    if let Some(active) = change.active {
+        update = update.bind(i64::from(active));
+    }
+    if let Some(hash) = password_hash {
+        update = update.bind(hash);
+    }
+    if let Some(name) = &change.display_name {
+        update = update.bind(name.as_str());
+    }
+    if let Some(region) = &change.region {
+        update = update.bind(region.as_deref());
+    }
+    update.bind(id).execute(&mut **tx).await?;
+    Ok(())
 }
 
 fn refusal(username: &str, reason: &str, event_id: &str) -> AuditEvent {

@@ -138,13 +138,13 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         for chunk in loan_nos.chunks(IN_BATCH) {
             let sql = format!(
-                "SELECT l.loan_no, l.arrears_principal + l.arrears_interest + l.fees_balance + \
-                 l.penalty_balance - l.credit, \
+                "SELECT l.loan_no AS loan_no, l.arrears_principal + l.arrears_interest + l.fees_balance + \
+                 l.penalty_balance - l.credit AS arrears, \
                  CAST(COALESCE((SELECT SUM(i.principal_due - i.principal_paid + i.interest_due - i.interest_paid) \
                    FROM installment i WHERE i.loan_id = l.id AND i.period >= l.next_due_period \
-                   AND i.due_date <= ?), 0) AS BIGINT), \
+                   AND i.due_date <= ?), 0) AS BIGINT) AS falling_due, \
                  CAST(COALESCE((SELECT SUM(p.amount) FROM payment p WHERE p.loan_id = l.id \
-                   AND p.allocated_on IS NULL), 0) AS BIGINT) \
+                   AND p.allocated_on IS NULL), 0) AS BIGINT) AS pending \
                  FROM loan l WHERE l.loan_no IN ({})",
                 placeholders(chunk.len())
             );
@@ -154,10 +154,10 @@ impl Store {
                 query = query.bind(*loan_no);
             }
             for row in query.fetch_all(&mut *conn).await? {
-                let loan_no: String = row.try_get(0)?;
-                let arrears: i64 = row.try_get(1)?;
-                let falling_due: i64 = row.try_get(2)?;
-                let pending: i64 = row.try_get(3)?;
+                let loan_no: String = row.try_get("loan_no")?;
+                let arrears: i64 = row.try_get("arrears")?;
+                let falling_due: i64 = row.try_get("falling_due")?;
+                let pending: i64 = row.try_get("pending")?;
                 owed.insert(loan_no, Fen::new(arrears + falling_due - pending));
             }
         }
@@ -199,8 +199,11 @@ async fn loans_by_no(
             query = query.bind(*loan_no);
         }
         for row in query.fetch_all(&mut **tx).await? {
-            let disbursed: String = row.try_get(2)?;
-            found.insert(row.try_get(0)?, (row.try_get(1)?, parse_date(&disbursed)?));
+            let disbursed: String = row.try_get("disbursement_date")?;
+            found.insert(
+                row.try_get("loan_no")?,
+                (row.try_get("id")?, parse_date(&disbursed)?),
+            );
         }
     }
     Ok(found)
@@ -215,10 +218,10 @@ async fn stored_records(
     for chunk in keys.chunks(IN_BATCH) {
         let list = placeholders(chunk.len());
         let sql = format!(
-            "SELECT idempotency_key, loan_id, channel, value_date, amount FROM payment \
-             WHERE idempotency_key IN ({list}) UNION ALL \
-             SELECT idempotency_key, loan_id, 'debit_failure', debit_date, amount_attempted \
-             FROM debit_failure WHERE idempotency_key IN ({list})"
+            "SELECT idempotency_key, loan_id, channel AS kind, value_date AS record_date, amount \
+             FROM payment WHERE idempotency_key IN ({list}) UNION ALL \
+             SELECT idempotency_key, loan_id, 'debit_failure' AS kind, debit_date AS record_date, \
+             amount_attempted AS amount FROM debit_failure WHERE idempotency_key IN ({list})"
         );
         let sql = dialect(backend, &sql);
         let mut query = sqlx::query(&sql);
@@ -229,12 +232,12 @@ async fn stored_records(
         }
         for row in query.fetch_all(&mut **tx).await? {
             found.insert(
-                row.try_get(0)?,
+                row.try_get("idempotency_key")?,
                 StoredRecord {
-                    loan_id: row.try_get(1)?,
-                    kind: row.try_get(2)?,
-                    date: row.try_get(3)?,
-                    amount: row.try_get(4)?,
+                    loan_id: row.try_get("loan_id")?,
+                    kind: row.try_get("kind")?,
+                    date: row.try_get("record_date")?,
+                    amount: row.try_get("amount")?,
                 },
             );
         }

@@ -6,14 +6,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use recoup_core::book::BookedLoan;
+use recoup_core::book::{BookedLoan, Borrower, Vehicle};
 use recoup_core::delinquency::BucketScheme;
 use recoup_core::schedule::{build_schedule_with, FirstPeriodInterest};
 use recoup_core::servicing::{InstallmentState, LoanState};
 use recoup_core::settlement::ProductRules;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Row, Transaction};
 
 use crate::db::error::StoreError;
 use crate::db::journal::{self, JournalEntry};
@@ -147,7 +147,7 @@ impl Store {
 }
 
 /// The parts of a booked loan that identify its contract; a re-import must match them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 struct Contract {
     principal: i64,
     rate_units: i64,
@@ -198,8 +198,9 @@ async fn stored_contracts(
     let mut stored = HashMap::new();
     for chunk in loans.chunks(IN_BATCH) {
         let sql = format!(
-            "SELECT l.loan_no, l.principal, l.rate_units, l.term_months, l.method, l.disbursement_date, \
-             b.national_id, v.vin FROM loan l JOIN borrower b ON b.id = l.borrower_id \
+            "SELECT l.loan_no AS loan_no, l.principal AS principal, l.rate_units AS rate_units, \
+             l.term_months AS term_months, l.method AS method, l.disbursement_date AS disbursement_date, \
+             b.national_id AS national_id, v.vin AS vin FROM loan l JOIN borrower b ON b.id = l.borrower_id \
              JOIN vehicle v ON v.id = l.vehicle_id WHERE l.loan_no IN ({})",
             placeholders(chunk.len())
         );
@@ -209,19 +210,8 @@ async fn stored_contracts(
             query = query.bind(loan.loan_no.as_str());
         }
         for row in query.fetch_all(&mut **tx).await? {
-            let loan_no: String = row.try_get(0)?;
-            stored.insert(
-                loan_no,
-                Contract {
-                    principal: row.try_get(1)?,
-                    rate_units: row.try_get(2)?,
-                    term_months: row.try_get(3)?,
-                    method: row.try_get(4)?,
-                    disbursement_date: row.try_get(5)?,
-                    national_id: row.try_get(6)?,
-                    vin: row.try_get(7)?,
-                },
-            );
+            let loan_no: String = row.try_get("loan_no")?;
+            stored.insert(loan_no, Contract::from_row(&row)?);
         }
     }
     Ok(stored)
@@ -233,7 +223,8 @@ async fn next_id(tx: &mut Transaction<'_, Any>, table: &str) -> Result<i64, Stor
     Ok(max + 1)
 }
 
-/// Looks up `keys` in `table.key_column`, returning key → (id, extra column).
+/// Looks up `keys` with `select`, which names its columns `lookup_key`, `id` and `extra`,
+/// returning key → (id, extra).
 async fn lookup_ids(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
@@ -250,8 +241,8 @@ async fn lookup_ids(
         }
         for row in query.fetch_all(&mut **tx).await? {
             found.insert(
-                row.try_get::<String, _>(0)?,
-                (row.try_get(1)?, row.try_get(2)?),
+                row.try_get::<String, _>("lookup_key")?,
+                (row.try_get("id")?, row.try_get("extra")?),
             );
         }
     }
@@ -287,6 +278,8 @@ pub(crate) fn bind_state<'q>(
         .bind(opt_date_text(state.paid_off_on))
 }
 
+/// Writes a batch of loans not stored yet: new borrowers and vehicles, the loans, their
+/// schedules and the booking journal.
 async fn insert_loans(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
@@ -297,45 +290,90 @@ async fn insert_loans(
     if loans.is_empty() {
         return Ok(());
     }
-    // Borrowers: reuse stored ones (by national ID), refusing a different name.
-    let national_ids: Vec<&str> = loans
-        .iter()
-        .map(|l| l.booked.borrower.national_id.as_str())
-        .collect();
-    let stored_borrowers = lookup_ids(
-        tx,
-        backend,
-        "SELECT national_id, id, name FROM borrower WHERE national_id IN",
-        &national_ids,
-    )
-    .await?;
-    let vins: Vec<&str> = loans
-        .iter()
-        .map(|l| l.booked.vehicle.vin.as_str())
-        .collect();
-    let stored_vehicles = lookup_ids(
-        tx,
-        backend,
-        "SELECT v.vin, v.id, COALESCE((SELECT MIN(l.loan_no) FROM loan l WHERE l.vehicle_id = v.id \
-         AND l.status = 'active'), '') FROM vehicle v WHERE v.vin IN",
-        &vins,
-    )
-    .await?;
-
-    let mut next_borrower = next_id(tx, "borrower").await?;
-    let mut next_vehicle = next_id(tx, "vehicle").await?;
-    let mut next_loan = next_id(tx, "loan").await?;
-    let mut borrower_ids: HashMap<&str, i64> = HashMap::new();
-    let mut vehicle_ids: HashMap<&str, i64> = HashMap::new();
-    let mut new_borrowers = Vec::new();
-    let mut new_vehicles = Vec::new();
+    let mut placer = Placer::start(tx, backend, loans).await?;
     let mut loan_rows = Vec::with_capacity(loans.len());
     for item in loans {
-        let loan = &item.booked;
+        let borrower_id = placer.borrower_id(&item.booked)?;
+        let vehicle_id = placer.vehicle_id(&item.booked)?;
+        loan_rows.push((placer.next_loan, borrower_id, vehicle_id, item));
+        placer.next_loan += 1;
+    }
+
+    insert_borrowers(tx, backend, &placer.new_borrowers, recorded_at).await?;
+    insert_vehicles(tx, backend, &placer.new_vehicles).await?;
+    insert_loan_rows(tx, backend, &loan_rows, buckets, recorded_at).await?;
+    insert_schedules(tx, backend, &loan_rows).await?;
+    journal::append(tx, backend, recorded_at, &booking_entries(&loan_rows)).await
+}
+
+/// A loan to write: its new id, its borrower's and its vehicle's ids, and the loan.
+type LoanRow<'a> = (i64, i64, i64, &'a SnapshotLoan);
+
+/// Gives each loan of a batch its borrower and vehicle: stored ones where the national ID or
+/// VIN is known, new ones (with the next free ids) otherwise.
+struct Placer<'a> {
+    /// National ID → (borrower id, name).
+    stored_borrowers: HashMap<String, (i64, String)>,
+    /// VIN → (vehicle id, the active loan it is pledged to, or empty).
+    stored_vehicles: HashMap<String, (i64, String)>,
+    next_borrower: i64,
+    next_vehicle: i64,
+    next_loan: i64,
+    borrower_ids: HashMap<&'a str, i64>,
+    vehicle_ids: HashMap<&'a str, i64>,
+    new_borrowers: Vec<(i64, &'a Borrower)>,
+    new_vehicles: Vec<(i64, &'a Vehicle)>,
+}
+
+impl<'a> Placer<'a> {
+    /// Reads the stored borrowers and vehicles the batch names, and the next free ids.
+    async fn start(
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        loans: &'a [SnapshotLoan],
+    ) -> Result<Placer<'a>, StoreError> {
+        let national_ids: Vec<&str> = loans
+            .iter()
+            .map(|l| l.booked.borrower.national_id.as_str())
+            .collect();
+        let stored_borrowers = lookup_ids(
+            tx,
+            backend,
+            "SELECT national_id AS lookup_key, id, name AS extra FROM borrower WHERE national_id IN",
+            &national_ids,
+        )
+        .await?;
+        let vins: Vec<&str> = loans
+            .iter()
+            .map(|l| l.booked.vehicle.vin.as_str())
+            .collect();
+        let stored_vehicles = lookup_ids(
+            tx,
+            backend,
+            "SELECT v.vin AS lookup_key, v.id AS id, COALESCE((SELECT MIN(l.loan_no) FROM loan l \
+             WHERE l.vehicle_id = v.id AND l.status = 'active'), '') AS extra FROM vehicle v WHERE v.vin IN",
+            &vins,
+        )
+        .await?;
+        Ok(Placer {
+            stored_borrowers,
+            stored_vehicles,
+            next_borrower: next_id(tx, "borrower").await?,
+            next_vehicle: next_id(tx, "vehicle").await?,
+            next_loan: next_id(tx, "loan").await?,
+            borrower_ids: HashMap::new(),
+            vehicle_ids: HashMap::new(),
+            new_borrowers: Vec::new(),
+            new_vehicles: Vec::new(),
+        })
+    }
+
+    /// The loan's borrower: stored (refusing a different name), earlier in the batch, or new.
+    fn borrower_id(&mut self, loan: &'a BookedLoan) -> Result<i64, StoreError> {
         let national_id = loan.borrower.national_id.as_str();
-        let borrower_id = match (
-            stored_borrowers.get(national_id),
-            borrower_ids.get(national_id),
+        match (
+            self.stored_borrowers.get(national_id),
+            self.borrower_ids.get(national_id),
         ) {
             (Some((id, name)), _) => {
                 if *name != loan.borrower.name {
@@ -345,47 +383,54 @@ async fn insert_loans(
                             .into(),
                     });
                 }
-                *id
+                Ok(*id)
             }
-            (None, Some(id)) => *id,
+            (None, Some(id)) => Ok(*id),
             (None, None) => {
-                let id = next_borrower;
-                next_borrower += 1;
-                borrower_ids.insert(national_id, id);
-                new_borrowers.push((id, &loan.borrower));
-                id
+                let id = self.next_borrower;
+                self.next_borrower += 1;
+                self.borrower_ids.insert(national_id, id);
+                self.new_borrowers.push((id, &loan.borrower));
+                Ok(id)
             }
-        };
+        }
+    }
+
+    /// The loan's vehicle: stored and free, or new; a vehicle pledged to an active loan, or
+    /// twice in the batch, is refused.
+    fn vehicle_id(&mut self, loan: &'a BookedLoan) -> Result<i64, StoreError> {
         let vin = loan.vehicle.vin.as_str();
-        let vehicle_id = match (stored_vehicles.get(vin), vehicle_ids.get(vin)) {
+        match (self.stored_vehicles.get(vin), self.vehicle_ids.get(vin)) {
             (Some((_, active_loan)), _) if !active_loan.is_empty() => {
-                return Err(StoreError::LoanConflict {
+                Err(StoreError::LoanConflict {
                     loan_no: loan.loan_no.clone(),
                     message: format!("vin is pledged to active loan {active_loan}"),
                 })
             }
-            (Some((id, _)), _) => *id,
-            (None, Some(_)) => {
-                return Err(StoreError::LoanConflict {
-                    loan_no: loan.loan_no.clone(),
-                    message: "vin appears on another loan of the batch".into(),
-                })
-            }
+            (Some((id, _)), _) => Ok(*id),
+            (None, Some(_)) => Err(StoreError::LoanConflict {
+                loan_no: loan.loan_no.clone(),
+                message: "vin appears on another loan of the batch".into(),
+            }),
             (None, None) => {
-                let id = next_vehicle;
-                next_vehicle += 1;
-                vehicle_ids.insert(vin, id);
-                new_vehicles.push((id, &loan.vehicle));
-                id
+                let id = self.next_vehicle;
+                self.next_vehicle += 1;
+                self.vehicle_ids.insert(vin, id);
+                self.new_vehicles.push((id, &loan.vehicle));
+                Ok(id)
             }
-        };
-        loan_rows.push((next_loan, borrower_id, vehicle_id, item));
-        next_loan += 1;
+        }
     }
+}
 
-    insert_borrowers(tx, backend, &new_borrowers, recorded_at).await?;
-    insert_vehicles(tx, backend, &new_vehicles).await?;
-
+/// The loan rows: contract, booking and servicing state, many loans per statement.
+async fn insert_loan_rows(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    loan_rows: &[LoanRow<'_>],
+    buckets: &BucketScheme,
+    recorded_at: &str,
+) -> Result<(), StoreError> {
     const LOAN_COLS: usize = 33;
     let loan_sql_head = format!(
         "INSERT INTO loan (id, loan_no, borrower_id, vehicle_id, product, principal, rate_units, \
@@ -393,7 +438,7 @@ async fn insert_loans(
          last_processed) VALUES ",
         crate::db::rows::LOAN_STATE_WRITE_COLUMNS.join(", ")
     );
-    for chunk in crate::db::sql::batches(&loan_rows, rows_per_statement(LOAN_COLS)) {
+    for chunk in crate::db::sql::batches(loan_rows, rows_per_statement(LOAN_COLS)) {
         let sql = format!("{loan_sql_head}{}", values_list(LOAN_COLS, chunk.len()));
         let sql = dialect(backend, &sql);
         let mut query = sqlx::query(&sql);
@@ -420,7 +465,15 @@ async fn insert_loans(
         }
         query.execute(&mut **tx).await?;
     }
+    Ok(())
+}
 
+/// Every installment of every loan, many per statement.
+async fn insert_schedules(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    loan_rows: &[LoanRow<'_>],
+) -> Result<(), StoreError> {
     const INST_COLS: usize = 8;
     let installments: Vec<(i64, &InstallmentState)> = loan_rows
         .iter()
@@ -447,8 +500,12 @@ async fn insert_loans(
         }
         query.execute(&mut **tx).await?;
     }
+    Ok(())
+}
 
-    let entries: Vec<JournalEntry> = loan_rows
+/// One `loan_booked` journal entry per loan, on its disbursement date.
+fn booking_entries(loan_rows: &[LoanRow<'_>]) -> Vec<JournalEntry> {
+    loan_rows
         .iter()
         .map(|(id, _, _, item)| JournalEntry {
             business_date: Some(item.booked.terms.disbursement_date()),
@@ -465,14 +522,13 @@ async fn insert_loans(
             ),
             amount: Some(item.booked.terms.principal().get()),
         })
-        .collect();
-    journal::append(tx, backend, recorded_at, &entries).await
+        .collect()
 }
 
 async fn insert_borrowers(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
-    borrowers: &[(i64, &recoup_core::book::Borrower)],
+    borrowers: &[(i64, &Borrower)],
     recorded_at: &str,
 ) -> Result<(), StoreError> {
     const COLS: usize = 12;
@@ -542,7 +598,7 @@ async fn insert_borrowers(
 async fn insert_vehicles(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
-    vehicles: &[(i64, &recoup_core::book::Vehicle)],
+    vehicles: &[(i64, &Vehicle)],
 ) -> Result<(), StoreError> {
     const COLS: usize = 11;
     for chunk in crate::db::sql::batches(vehicles, rows_per_statement(COLS)) {

@@ -253,10 +253,16 @@ impl Store {
         // so the same records allocate the same way in whatever order they were imported.
         let mut rows: Vec<(i64, String, String, i64, i64)> = Vec::new();
         for row in sqlx::query(&sql).bind(date_s).fetch_all(&self.pool).await? {
-            let loan_id: i64 = row.try_get(0)?;
-            let value_date: String = row.try_get(1)?;
-            let key: String = row.try_get(2)?;
-            rows.push((loan_id, value_date, key, row.try_get(3)?, row.try_get(4)?));
+            let loan_id: i64 = row.try_get("loan_id")?;
+            let value_date: String = row.try_get("value_date")?;
+            let key: String = row.try_get("idempotency_key")?;
+            rows.push((
+                loan_id,
+                value_date,
+                key,
+                row.try_get("id")?,
+                row.try_get("amount")?,
+            ));
         }
         rows.sort();
         let mut pending: HashMap<i64, Vec<PaymentToAllocate>> = HashMap::new();
@@ -284,7 +290,7 @@ impl Store {
         // (by a concurrent run) is skipped by the last_processed condition.
         for batch in ids.chunks(IN_LIST) {
             let sql = format!(
-                "SELECT {LOAN_STATE_COLUMNS}, CASE WHEN counted_on IS NULL THEN 0 ELSE 1 END \
+                "SELECT {LOAN_STATE_COLUMNS}, CASE WHEN counted_on IS NULL THEN 0 ELSE 1 END AS counted \
                  FROM loan WHERE id IN ({}) AND (last_processed IS NULL OR last_processed < ?) ORDER BY id",
                 placeholders(batch.len())
             );
@@ -295,7 +301,7 @@ impl Store {
             }
             for row in query.bind(date_s).fetch_all(&mut *conn).await? {
                 let (id, state) = loan_state_from_row(&row, buckets)?;
-                let counted: i64 = row.try_get(22)?;
+                let counted: i64 = row.try_get("counted")?;
                 let payments = pending.remove(&id).unwrap_or_default();
                 loans.push(ChunkLoan {
                     id,
@@ -442,7 +448,10 @@ impl Store {
         .bind(date_s)
         .fetch_one(&mut *tx)
         .await?;
-        let (processed, events): (i64, i64) = (totals.try_get(0)?, totals.try_get(1)?);
+        let (processed, events): (i64, i64) = (
+            totals.try_get("loans_processed")?,
+            totals.try_get("events")?,
+        );
         let entry = JournalEntry {
             business_date: Some(date),
             entity: "eod",
@@ -870,17 +879,17 @@ async fn portfolio_for(
     .await?;
     let mut incremental = !rows.is_empty();
     for row in &rows {
-        let label: String = row.try_get(0)?;
+        let label: String = row.try_get("bucket")?;
         let Some(idx) = buckets.index_of(&label) else {
             incremental = false;
             break;
         };
-        let loans: i64 = row.try_get(1)?;
+        let loans: i64 = row.try_get("loans")?;
         summary.add(
             idx,
             loans.max(0) as u64,
-            Fen::new(row.try_get(2)?),
-            Fen::new(row.try_get(3)?),
+            Fen::new(row.try_get("principal_outstanding")?),
+            Fen::new(row.try_get("arrears")?),
         );
     }
     let source = if incremental {
@@ -892,17 +901,17 @@ async fn portfolio_for(
         .fetch_all(&mut **tx)
         .await?;
         for row in deltas {
-            let label: String = row.try_get(0)?;
+            let label: String = row.try_get("bucket")?;
             let idx = buckets.index_of(&label).ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "portfolio change for unknown bucket `{label}` on {date}"
                 ))
             })?;
             let line = &mut summary.by_bucket[usize::from(idx)];
-            let loans: i64 = row.try_get(1)?;
+            let loans: i64 = row.try_get("loans")?;
             line.loans = (line.loans as i64 + loans).max(0) as u64;
-            line.principal_outstanding += Fen::new(row.try_get(2)?);
-            line.arrears += Fen::new(row.try_get(3)?);
+            line.principal_outstanding += Fen::new(row.try_get("principal_outstanding")?);
+            line.arrears += Fen::new(row.try_get("arrears")?);
         }
         "status = 'active' AND counted_on IS NULL AND disbursement_date <= ?"
     } else {
@@ -910,8 +919,8 @@ async fn portfolio_for(
         "status = 'active' AND disbursement_date <= ?"
     };
     let sql = format!(
-        "SELECT bucket, COUNT(*), CAST(SUM(principal_outstanding) AS BIGINT), \
-         CAST(SUM(arrears_principal + arrears_interest + fees_balance + penalty_balance) AS BIGINT) \
+        "SELECT bucket, COUNT(*) AS loans, CAST(SUM(principal_outstanding) AS BIGINT) AS principal_outstanding, \
+         CAST(SUM(arrears_principal + arrears_interest + fees_balance + penalty_balance) AS BIGINT) AS arrears \
          FROM loan WHERE {source} GROUP BY bucket"
     );
     for row in sqlx::query(&dialect(backend, &sql))
@@ -919,14 +928,14 @@ async fn portfolio_for(
         .fetch_all(&mut **tx)
         .await?
     {
-        let label: String = row.try_get(0)?;
-        let loans: i64 = row.try_get(1)?;
+        let label: String = row.try_get("bucket")?;
+        let loans: i64 = row.try_get("loans")?;
         let idx = buckets.index_of(&label).unwrap_or(0);
         summary.add(
             idx,
             loans.max(0) as u64,
-            Fen::new(row.try_get(2)?),
-            Fen::new(row.try_get(3)?),
+            Fen::new(row.try_get("principal_outstanding")?),
+            Fen::new(row.try_get("arrears")?),
         );
     }
     sqlx::query(&dialect(

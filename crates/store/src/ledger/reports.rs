@@ -57,18 +57,18 @@ impl Store {
         }
         let mut summary = PortfolioSummary::new(buckets.clone());
         for row in rows {
-            let label: String = row.try_get(0)?;
+            let label: String = row.try_get("bucket")?;
             let idx = buckets.index_of(&label).ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "bucket `{label}` on {date} is not in the configured bucket scheme"
                 ))
             })?;
-            let loans: i64 = row.try_get(1)?;
+            let loans: i64 = row.try_get("loans")?;
             summary.add(
                 idx,
                 loans.max(0) as u64,
-                Fen::new(row.try_get(2)?),
-                Fen::new(row.try_get(3)?),
+                Fen::new(row.try_get("principal_outstanding")?),
+                Fen::new(row.try_get("arrears")?),
             );
         }
         // The last month-end on or before `date`, and the one before it.
@@ -110,7 +110,8 @@ impl Store {
         }
         let sql = dialect(
             self.backend,
-            "SELECT a.bucket, b.status, b.bucket, COUNT(*) FROM loan_month_end a \
+            "SELECT a.bucket AS from_bucket, b.status AS to_status, b.bucket AS to_bucket, \
+             COUNT(*) AS loans FROM loan_month_end a \
              JOIN loan_month_end b ON b.loan_id = a.loan_id AND b.month = ? \
              WHERE a.month = ? AND a.status = 'active' GROUP BY a.bucket, b.status, b.bucket",
         );
@@ -121,10 +122,10 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
         {
-            let from_label: String = row.try_get(0)?;
-            let status: String = row.try_get(1)?;
-            let to_label: String = row.try_get(2)?;
-            let loans: i64 = row.try_get(3)?;
+            let from_label: String = row.try_get("from_bucket")?;
+            let status: String = row.try_get("to_status")?;
+            let to_label: String = row.try_get("to_bucket")?;
+            let loans: i64 = row.try_get("loans")?;
             let Some(from) = buckets.index_of(&from_label) else {
                 continue;
             };
@@ -141,12 +142,13 @@ impl Store {
     /// The first and last business dates end-of-day has closed, or `None` before the first.
     pub async fn closed_date_range(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
         let row = sqlx::query(
-            "SELECT MIN(business_date), MAX(business_date) FROM eod_run WHERE finished_at IS NOT NULL",
+            "SELECT MIN(business_date) AS first_date, MAX(business_date) AS last_date FROM eod_run \
+             WHERE finished_at IS NOT NULL",
         )
         .fetch_one(&self.pool)
         .await?;
-        let first = parse_opt_date(row.try_get(0)?)?;
-        let last = parse_opt_date(row.try_get(1)?)?;
+        let first = parse_opt_date(row.try_get("first_date")?)?;
+        let last = parse_opt_date(row.try_get("last_date")?)?;
         Ok(first.zip(last))
     }
 
@@ -155,7 +157,8 @@ impl Store {
         let sql = dialect(
             self.backend,
             "SELECT loan_no, status, dpd, bucket, principal_outstanding, \
-             arrears_principal + arrears_interest + fees_balance + penalty_balance, credit, next_due_date, \
+             arrears_principal + arrears_interest + fees_balance + penalty_balance AS total_arrears, \
+             credit, next_due_date, \
              last_processed FROM loan WHERE loan_no = ?",
         );
         let Some(row) = sqlx::query(&sql)
@@ -166,15 +169,15 @@ impl Store {
             return Ok(None);
         };
         Ok(Some(LoanOverview {
-            loan_no: row.try_get(0)?,
-            status: row.try_get(1)?,
-            dpd: row.try_get(2)?,
-            bucket: row.try_get(3)?,
-            principal_outstanding: Fen::new(row.try_get(4)?),
-            total_arrears: Fen::new(row.try_get(5)?),
-            credit: Fen::new(row.try_get(6)?),
-            next_due_date: parse_opt_date(row.try_get(7)?)?,
-            last_processed: parse_opt_date(row.try_get(8)?)?,
+            loan_no: row.try_get("loan_no")?,
+            status: row.try_get("status")?,
+            dpd: row.try_get("dpd")?,
+            bucket: row.try_get("bucket")?,
+            principal_outstanding: Fen::new(row.try_get("principal_outstanding")?),
+            total_arrears: Fen::new(row.try_get("total_arrears")?),
+            credit: Fen::new(row.try_get("credit")?),
+            next_due_date: parse_opt_date(row.try_get("next_due_date")?)?,
+            last_processed: parse_opt_date(row.try_get("last_processed")?)?,
         }))
     }
 }

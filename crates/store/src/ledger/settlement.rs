@@ -15,14 +15,16 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use recoup_core::delinquency::BucketScheme;
 use recoup_core::loan::{Product, RepaymentMethod};
-use recoup_core::servicing::{AllocationSplit, LedgerPolicy, LoanState, LoanStatus};
+use recoup_core::servicing::{
+    AllocationSplit, InstallmentState, LedgerPolicy, LoanState, LoanStatus,
+};
 use recoup_core::settlement::{
     prepay, quote, settle, Applied, Contract, PrepaymentMode, ProductRules, SettlementError,
     SettlementQuote, Terms,
 };
 use recoup_core::Fen;
 use serde_json::json;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Row, Transaction};
 
 use crate::db::audit::{self, AuditAction, AuditEvent};
 use crate::db::error::StoreError;
@@ -151,6 +153,8 @@ impl Store {
         rows.iter().map(posted_from_row).collect()
     }
 
+    /// Checks a posting, replays it if its reference was already posted, or applies it to the
+    /// loan and writes every row it changes in one transaction.
     #[allow(clippy::too_many_arguments)]
     async fn post(
         &self,
@@ -162,21 +166,7 @@ impl Store {
         now: DateTime<Utc>,
         event_id: &str,
     ) -> Result<PostedSettlement, StoreError> {
-        let reference = posting.reference.trim();
-        if reference.is_empty() || reference.chars().count() > MAX_REFERENCE_CHARS {
-            return Err(StoreError::Invalid {
-                field: "reference",
-                message: format!(
-                    "give the bank's transaction reference, 1–{MAX_REFERENCE_CHARS} characters"
-                ),
-            });
-        }
-        if !posting.amount.is_positive() {
-            return Err(StoreError::Invalid {
-                field: "amount",
-                message: "the amount must be more than 0.00".into(),
-            });
-        }
+        let reference = checked_reference(posting)?;
         let kind = if mode.is_some() {
             KIND_PREPAYMENT
         } else {
@@ -185,23 +175,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let loan = find_loan(&mut tx, self.backend, access, &posting.loan_no).await?;
         if let Some(stored) = stored_posting(&mut tx, self.backend, reference).await? {
-            let same = stored.loan_no == posting.loan_no
-                && stored.kind == kind
-                && stored.mode.as_deref() == mode.map(PrepaymentMode::code)
-                && stored.value_date == posting.date
-                && stored.amount == posting.amount;
-            if !same {
-                return Err(StoreError::Conflict {
-                    field: "reference",
-                    message: format!(
-                        "reference {reference} was already posted with a different loan, kind, date or amount"
-                    ),
-                });
-            }
-            return Ok(PostedSettlement {
-                replayed: true,
-                ..stored
-            });
+            return replay(stored, posting, kind, mode, reference);
         }
         check_reference_unused(&mut tx, self.backend, reference).await?;
         check_business_date(&mut tx, self.backend, posting.date).await?;
@@ -211,73 +185,27 @@ impl Store {
         let (mut state, _, rows) = load_loan(&mut tx, self.backend, loan.id, buckets).await?;
         let before = state.clone();
         let terms = loan.terms(policy, products);
-        let (applied, totals) = match mode {
-            None => {
-                let settled = settle(&mut state, &rows, &terms, posting.date, posting.amount)
-                    .map_err(settlement_error)?;
-                let q = settled.quote;
-                let totals = Totals {
-                    principal: q.principal,
-                    interest: q.overdue_interest + q.accrued_interest,
-                    penalty: q.penalty,
-                    fees: q.fees,
-                    fee: q.settlement_fee,
-                };
-                (settled.applied, totals)
-            }
-            Some(mode) => {
-                let prepaid = prepay(
-                    &mut state,
-                    &rows,
-                    &terms,
-                    posting.date,
-                    posting.amount,
-                    mode,
-                )
-                .map_err(settlement_error)?;
-                let totals = Totals {
-                    principal: prepaid.overdue_principal + prepaid.principal,
-                    interest: prepaid.overdue_interest + prepaid.accrued_interest,
-                    penalty: prepaid.penalty,
-                    fees: prepaid.fees,
-                    fee: prepaid.prepayment_fee,
-                };
-                (prepaid.applied, totals)
-            }
+        let (applied, totals) = apply_to_loan(&mut state, &rows, &terms, posting, mode)?;
+        let draft = Draft {
+            posting,
+            reference,
+            kind,
+            mode,
+            date_s: date_text(posting.date),
+            at: instant_text(now),
+            applied,
+            totals,
         };
 
-        let date_s = date_text(posting.date);
-        let at = instant_text(now);
-        // Payment ids are assigned as the bank-file import assigns them (the PostgreSQL column
-        // has no identity): the next after the largest, inside this transaction.
-        let payment_id: i64 = sqlx::query_scalar::<_, i64>(
-            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM payment",
-        )
-        .fetch_one(&mut *tx)
-        .await?
-            + 1;
-        sqlx::query(&dialect(
-            self.backend,
-            "INSERT INTO payment (id, idempotency_key, loan_id, channel, value_date, amount, posted_at, allocated_on) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        ))
-        .bind(payment_id)
-        .bind(reference)
-        .bind(loan.id)
-        .bind(kind)
-        .bind(date_s.as_str())
-        .bind(posting.amount.get())
-        .bind(at.as_str())
-        .bind(date_s.as_str())
-        .execute(&mut *tx)
-        .await?;
+        let payment_id = insert_payment(&mut tx, self.backend, loan.id, &draft).await?;
+        let applied = &draft.applied;
         write_allocations(
             &mut tx,
             self.backend,
             loan.id,
             payment_id,
-            &date_s,
-            &applied,
+            &draft.date_s,
+            applied,
         )
         .await?;
         replace_rows(
@@ -290,77 +218,250 @@ impl Store {
         .await?;
         write_state(&mut tx, self.backend, loan.id, &state, buckets).await?;
         if loan.counted {
-            record_portfolio_change(&mut tx, self.backend, &date_s, &before, &state, buckets)
-                .await?;
+            record_portfolio_change(
+                &mut tx,
+                self.backend,
+                &draft.date_s,
+                &before,
+                &state,
+                buckets,
+            )
+            .await?;
         }
-        let id: i64 = sqlx::query(&dialect(
-            self.backend,
-            "INSERT INTO settlement (loan_id, payment_id, kind, mode, value_date, amount, principal, interest, \
-             penalty, fees, settlement_fee, credit_used, to_credit, first_period, posted_by, posted_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        ))
-        .bind(loan.id)
-        .bind(payment_id)
-        .bind(kind)
-        .bind(mode.map(PrepaymentMode::code))
-        .bind(date_s.as_str())
-        .bind(posting.amount.get())
-        .bind(totals.principal.get())
-        .bind(totals.interest.get())
-        .bind(totals.penalty.get())
-        .bind(totals.fees.get())
-        .bind(totals.fee.get())
-        .bind(applied.credit_used.get())
-        .bind(applied.to_credit.get())
-        .bind(i64::from(applied.first_period))
-        .bind(access.username.as_str())
-        .bind(at.as_str())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
+        let id =
+            insert_settlement(&mut tx, self.backend, loan.id, payment_id, &draft, access).await?;
 
         let entries = journal_entries(
-            posting, kind, mode, loan.id, payment_id, &applied, &totals, &state, access,
+            posting,
+            kind,
+            mode,
+            loan.id,
+            payment_id,
+            applied,
+            &draft.totals,
+            &state,
+            access,
         );
-        journal::append(&mut tx, self.backend, &at, &entries).await?;
+        journal::append(&mut tx, self.backend, &draft.at, &entries).await?;
         audit::append(
             &mut tx,
             self.backend,
             now,
-            &AuditEvent {
-                actor: access.username.clone(),
-                action: if mode.is_some() {
-                    AuditAction::PrepaymentPosted
-                } else {
-                    AuditAction::SettlementPosted
-                },
-                subject: format!("loan:{}", posting.loan_no),
-                detail: json!({"borrower_id": loan.borrower_id, "reference": reference,
-                    "value_date": date_s, "amount": posting.amount.get(),
-                    "mode": mode.map(PrepaymentMode::code),
-                    "settlement_fee": totals.fee.get(), "to_credit": applied.to_credit.get()}),
-                event_id: event_id.to_string(),
-            },
+            &draft.audit_event(access, &loan, event_id),
         )
         .await?;
         tx.commit().await?;
-        Ok(PostedSettlement {
-            id,
-            loan_no: posting.loan_no.clone(),
-            kind: kind.to_string(),
-            mode: mode.map(|m| m.code().to_string()),
-            value_date: posting.date,
-            amount: posting.amount,
-            principal: totals.principal,
-            interest: totals.interest,
-            penalty: totals.penalty,
-            fees: totals.fees,
-            settlement_fee: totals.fee,
-            credit_used: applied.credit_used,
-            to_credit: applied.to_credit,
-            replayed: false,
-        })
+        Ok(draft.posted(id))
     }
+}
+
+/// A posting checked and applied to the loan, waiting to be written.
+struct Draft<'a> {
+    posting: &'a Posting,
+    reference: &'a str,
+    kind: &'static str,
+    mode: Option<PrepaymentMode>,
+    date_s: String,
+    at: String,
+    applied: Applied,
+    totals: Totals,
+}
+
+impl Draft<'_> {
+    /// The audit row: who posted what on which borrower's loan (never more than the figures).
+    fn audit_event(&self, access: &Access, loan: &LoanRow, event_id: &str) -> AuditEvent {
+        let (posting, totals, applied) = (self.posting, &self.totals, &self.applied);
+        AuditEvent {
+            actor: access.username.clone(),
+            action: if self.mode.is_some() {
+                AuditAction::PrepaymentPosted
+            } else {
+                AuditAction::SettlementPosted
+            },
+            subject: format!("loan:{}", posting.loan_no),
+            detail: json!({"borrower_id": loan.borrower_id, "reference": self.reference,
+                "value_date": self.date_s, "amount": posting.amount.get(),
+                "mode": self.mode.map(PrepaymentMode::code),
+                "settlement_fee": totals.fee.get(), "to_credit": applied.to_credit.get()}),
+            event_id: event_id.to_string(),
+        }
+    }
+
+    /// The answer for a posting just written as settlement row `id`.
+    fn posted(&self, id: i64) -> PostedSettlement {
+        PostedSettlement {
+            id,
+            loan_no: self.posting.loan_no.clone(),
+            kind: self.kind.to_string(),
+            mode: self.mode.map(|m| m.code().to_string()),
+            value_date: self.posting.date,
+            amount: self.posting.amount,
+            principal: self.totals.principal,
+            interest: self.totals.interest,
+            penalty: self.totals.penalty,
+            fees: self.totals.fees,
+            settlement_fee: self.totals.fee,
+            credit_used: self.applied.credit_used,
+            to_credit: self.applied.to_credit,
+            replayed: false,
+        }
+    }
+}
+
+/// The posting's trimmed reference, once the reference and amount are acceptable.
+fn checked_reference(posting: &Posting) -> Result<&str, StoreError> {
+    let reference = posting.reference.trim();
+    if reference.is_empty() || reference.chars().count() > MAX_REFERENCE_CHARS {
+        return Err(StoreError::Invalid {
+            field: "reference",
+            message: format!(
+                "give the bank's transaction reference, 1–{MAX_REFERENCE_CHARS} characters"
+            ),
+        });
+    }
+    if !posting.amount.is_positive() {
+        return Err(StoreError::Invalid {
+            field: "amount",
+            message: "the amount must be more than 0.00".into(),
+        });
+    }
+    Ok(reference)
+}
+
+/// A reference posted before: the same posting again answers what was posted, anything
+/// different is refused.
+fn replay(
+    stored: PostedSettlement,
+    posting: &Posting,
+    kind: &str,
+    mode: Option<PrepaymentMode>,
+    reference: &str,
+) -> Result<PostedSettlement, StoreError> {
+    let same = stored.loan_no == posting.loan_no
+        && stored.kind == kind
+        && stored.mode.as_deref() == mode.map(PrepaymentMode::code)
+        && stored.value_date == posting.date
+        && stored.amount == posting.amount;
+    if !same {
+        return Err(StoreError::Conflict {
+            field: "reference",
+            message: format!(
+                "reference {reference} was already posted with a different loan, kind, date or amount"
+            ),
+        });
+    }
+    Ok(PostedSettlement {
+        replayed: true,
+        ..stored
+    })
+}
+
+/// Settles the loan (no mode) or prepays part of it, in memory; returns what was applied and
+/// what was paid, by component.
+fn apply_to_loan(
+    state: &mut LoanState,
+    rows: &[InstallmentState],
+    terms: &Terms<'_>,
+    posting: &Posting,
+    mode: Option<PrepaymentMode>,
+) -> Result<(Applied, Totals), StoreError> {
+    match mode {
+        None => {
+            let settled = settle(state, rows, terms, posting.date, posting.amount)
+                .map_err(settlement_error)?;
+            let q = settled.quote;
+            let totals = Totals {
+                principal: q.principal,
+                interest: q.overdue_interest + q.accrued_interest,
+                penalty: q.penalty,
+                fees: q.fees,
+                fee: q.settlement_fee,
+            };
+            Ok((settled.applied, totals))
+        }
+        Some(mode) => {
+            let prepaid = prepay(state, rows, terms, posting.date, posting.amount, mode)
+                .map_err(settlement_error)?;
+            let totals = Totals {
+                principal: prepaid.overdue_principal + prepaid.principal,
+                interest: prepaid.overdue_interest + prepaid.accrued_interest,
+                penalty: prepaid.penalty,
+                fees: prepaid.fees,
+                fee: prepaid.prepayment_fee,
+            };
+            Ok((prepaid.applied, totals))
+        }
+    }
+}
+
+/// Records the posting's money as a payment, allocated on its value date; returns its id.
+async fn insert_payment(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    loan_id: i64,
+    draft: &Draft<'_>,
+) -> Result<i64, StoreError> {
+    // Payment ids are assigned as the bank-file import assigns them (the PostgreSQL column
+    // has no identity): the next after the largest, inside this transaction.
+    let payment_id: i64 =
+        sqlx::query_scalar::<_, i64>("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM payment")
+            .fetch_one(&mut **tx)
+            .await?
+            + 1;
+    sqlx::query(&dialect(
+        backend,
+        "INSERT INTO payment (id, idempotency_key, loan_id, channel, value_date, amount, posted_at, allocated_on) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ))
+    .bind(payment_id)
+    .bind(draft.reference)
+    .bind(loan_id)
+    .bind(draft.kind)
+    .bind(draft.date_s.as_str())
+    .bind(draft.posting.amount.get())
+    .bind(draft.at.as_str())
+    .bind(draft.date_s.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(payment_id)
+}
+
+/// Writes the settlement row, what the posting paid by component; returns its id.
+async fn insert_settlement(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    loan_id: i64,
+    payment_id: i64,
+    draft: &Draft<'_>,
+    access: &Access,
+) -> Result<i64, StoreError> {
+    let (totals, applied) = (&draft.totals, &draft.applied);
+    let id: i64 = sqlx::query(&dialect(
+        backend,
+        "INSERT INTO settlement (loan_id, payment_id, kind, mode, value_date, amount, principal, interest, \
+         penalty, fees, settlement_fee, credit_used, to_credit, first_period, posted_by, posted_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    ))
+    .bind(loan_id)
+    .bind(payment_id)
+    .bind(draft.kind)
+    .bind(draft.mode.map(PrepaymentMode::code))
+    .bind(draft.date_s.as_str())
+    .bind(draft.posting.amount.get())
+    .bind(totals.principal.get())
+    .bind(totals.interest.get())
+    .bind(totals.penalty.get())
+    .bind(totals.fees.get())
+    .bind(totals.fee.get())
+    .bind(applied.credit_used.get())
+    .bind(applied.to_credit.get())
+    .bind(i64::from(applied.first_period))
+    .bind(access.username.as_str())
+    .bind(draft.at.as_str())
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    Ok(id)
 }
 
 impl LoanRow {
@@ -423,8 +524,9 @@ async fn find_loan(
     let sql = dialect(
         backend,
         &format!(
-            "SELECT l.id, l.borrower_id, l.product, l.method, l.disbursement_date, l.repayment_day, \
-             l.counted_on FROM loan l LEFT JOIN collection_case c ON c.borrower_id = l.borrower_id \
+            "SELECT l.id AS id, l.borrower_id AS borrower_id, l.product AS product, l.method AS method, \
+             l.disbursement_date AS disbursement_date, l.repayment_day AS repayment_day, \
+             l.counted_on AS counted_on FROM loan l LEFT JOIN collection_case c ON c.borrower_id = l.borrower_id \
              WHERE l.loan_no = ? AND {}",
             condition.sql
         ),
@@ -439,14 +541,14 @@ async fn find_loan(
         .await?
         .ok_or(StoreError::NotFound { what: "loan" })?;
     let corrupt = |what: &str| StoreError::Corrupt(format!("loan {loan_no}: {what}"));
-    let product: String = row.try_get(2)?;
-    let method: String = row.try_get(3)?;
-    let disbursement: String = row.try_get(4)?;
-    let repayment_day: i64 = row.try_get(5)?;
-    let counted_on: Option<String> = row.try_get(6)?;
+    let product: String = row.try_get("product")?;
+    let method: String = row.try_get("method")?;
+    let disbursement: String = row.try_get("disbursement_date")?;
+    let repayment_day: i64 = row.try_get("repayment_day")?;
+    let counted_on: Option<String> = row.try_get("counted_on")?;
     Ok(LoanRow {
-        id: row.try_get(0)?,
-        borrower_id: row.try_get(1)?,
+        id: row.try_get("id")?,
+        borrower_id: row.try_get("borrower_id")?,
         product: product.parse().map_err(|_| corrupt("unknown product"))?,
         contract: Contract {
             disbursement_date: parse_date(&disbursement)?,
@@ -459,27 +561,47 @@ async fn find_loan(
     })
 }
 
+/// The columns [`RawPosted`] reads, by name.
 const POSTED_COLUMNS: &str =
-    "s.id, l.loan_no, s.kind, s.mode, s.value_date, s.amount, s.principal, \
-    s.interest, s.penalty, s.fees, s.settlement_fee, s.credit_used, s.to_credit";
+    "s.id AS id, l.loan_no AS loan_no, s.kind AS kind, s.mode AS mode, s.value_date AS value_date, \
+    s.amount AS amount, s.principal AS principal, s.interest AS interest, s.penalty AS penalty, \
+    s.fees AS fees, s.settlement_fee AS settlement_fee, s.credit_used AS credit_used, \
+    s.to_credit AS to_credit";
+
+/// A settlement row as stored; the value date is still TEXT.
+#[derive(sqlx::FromRow)]
+struct RawPosted {
+    id: i64,
+    loan_no: String,
+    kind: String,
+    mode: Option<String>,
+    value_date: String,
+    amount: i64,
+    principal: i64,
+    interest: i64,
+    penalty: i64,
+    fees: i64,
+    settlement_fee: i64,
+    credit_used: i64,
+    to_credit: i64,
+}
 
 fn posted_from_row(row: &sqlx::any::AnyRow) -> Result<PostedSettlement, StoreError> {
-    let fen = |idx: usize| -> Result<Fen, StoreError> { Ok(Fen::new(row.try_get(idx)?)) };
-    let value_date: String = row.try_get(4)?;
+    let raw = RawPosted::from_row(row)?;
     Ok(PostedSettlement {
-        id: row.try_get(0)?,
-        loan_no: row.try_get(1)?,
-        kind: row.try_get(2)?,
-        mode: row.try_get(3)?,
-        value_date: parse_date(&value_date)?,
-        amount: fen(5)?,
-        principal: fen(6)?,
-        interest: fen(7)?,
-        penalty: fen(8)?,
-        fees: fen(9)?,
-        settlement_fee: fen(10)?,
-        credit_used: fen(11)?,
-        to_credit: fen(12)?,
+        id: raw.id,
+        loan_no: raw.loan_no,
+        kind: raw.kind,
+        mode: raw.mode,
+        value_date: parse_date(&raw.value_date)?,
+        amount: Fen::new(raw.amount),
+        principal: Fen::new(raw.principal),
+        interest: Fen::new(raw.interest),
+        penalty: Fen::new(raw.penalty),
+        fees: Fen::new(raw.fees),
+        settlement_fee: Fen::new(raw.settlement_fee),
+        credit_used: Fen::new(raw.credit_used),
+        to_credit: Fen::new(raw.to_credit),
         replayed: false,
     })
 }
@@ -514,13 +636,13 @@ async fn check_reference_unused(
     let used: i64 = sqlx::query(&dialect(
         backend,
         "SELECT (SELECT COUNT(*) FROM payment WHERE idempotency_key = ?) + \
-         (SELECT COUNT(*) FROM debit_failure WHERE idempotency_key = ?)",
+         (SELECT COUNT(*) FROM debit_failure WHERE idempotency_key = ?) AS used",
     ))
     .bind(reference)
     .bind(reference)
     .fetch_one(&mut **tx)
     .await?
-    .try_get(0)?;
+    .try_get("used")?;
     if used > 0 {
         return Err(StoreError::Conflict {
             field: "reference",
@@ -538,11 +660,12 @@ async fn check_business_date(
     backend: Backend,
     date: NaiveDate,
 ) -> Result<(), StoreError> {
-    let last: Option<String> =
-        sqlx::query("SELECT MAX(business_date) FROM eod_run WHERE finished_at IS NOT NULL")
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get(0)?;
+    let last: Option<String> = sqlx::query(
+        "SELECT MAX(business_date) AS last_closed FROM eod_run WHERE finished_at IS NOT NULL",
+    )
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("last_closed")?;
     if let Some(last) = last.as_deref().map(parse_date).transpose()? {
         if date <= last {
             return Err(StoreError::Invalid {
@@ -563,12 +686,12 @@ async fn check_business_date(
     }
     let running: i64 = sqlx::query(&dialect(
         backend,
-        "SELECT COUNT(*) FROM eod_run WHERE business_date = ? AND finished_at IS NULL",
+        "SELECT COUNT(*) AS running FROM eod_run WHERE business_date = ? AND finished_at IS NULL",
     ))
     .bind(date_text(date))
     .fetch_one(&mut **tx)
     .await?
-    .try_get(0)?;
+    .try_get("running")?;
     if running > 0 {
         return Err(StoreError::Conflict {
             field: "date",
@@ -587,12 +710,12 @@ async fn check_no_waiting_payments(
 ) -> Result<(), StoreError> {
     let waiting: i64 = sqlx::query(&dialect(
         backend,
-        "SELECT COUNT(*) FROM payment WHERE loan_id = ? AND allocated_on IS NULL",
+        "SELECT COUNT(*) AS waiting FROM payment WHERE loan_id = ? AND allocated_on IS NULL",
     ))
     .bind(loan_id)
     .fetch_one(&mut **tx)
     .await?
-    .try_get(0)?;
+    .try_get("waiting")?;
     if waiting > 0 {
         return Err(StoreError::Conflict {
             field: "loan",

@@ -13,7 +13,9 @@ use chrono::{NaiveDate, TimeZone};
 use recoup_compliance::{
     BorrowerStanding, ContactRequest, Decision, Flags, Guard, History, TemplateClass,
 };
-use recoup_core::case::{advance_case, CaseRecord, CaseStatus, DelayReason, Temperament};
+use recoup_core::case::{
+    advance_case, CaseFacts, CaseRecord, CaseStatus, DelayReason, Temperament,
+};
 use recoup_core::contact::{Channel, ContactEvent, ContactResult, Party};
 use recoup_core::facts::{case_facts, BorrowerFacts, LoanPosition};
 use recoup_core::segment::SegmentPolicy;
@@ -225,15 +227,15 @@ impl Store {
         let mut segments_before: HashMap<i64, Segments> = HashMap::new();
         let mut planned: Vec<i64> = Vec::new();
         for row in query.fetch_all(&mut *tx).await? {
-            let borrower_id: i64 = row.try_get(0)?;
-            let planned_on: String = row.try_get(8)?;
+            let borrower_id: i64 = row.try_get("borrower_id")?;
+            let planned_on: String = row.try_get("planned_on")?;
             if parse_date(&planned_on)? >= date {
                 planned.push(borrower_id);
                 continue;
             }
             cases.insert(borrower_id, case_from_row(&row)?);
-            let reason: Option<String> = row.try_get(12)?;
-            let temperament: Option<String> = row.try_get(13)?;
+            let reason: Option<String> = row.try_get("delay_reason")?;
+            let temperament: Option<String> = row.try_get("temperament")?;
             recorded.insert(
                 borrower_id,
                 (
@@ -243,7 +245,11 @@ impl Store {
             );
             segments_before.insert(
                 borrower_id,
-                (row.try_get(9)?, row.try_get(10)?, row.try_get(11)?),
+                (
+                    row.try_get("quadrant")?,
+                    row.try_get("contactability")?,
+                    row.try_get("segment")?,
+                ),
             );
         }
         let todo: Vec<i64> = borrowers
@@ -256,12 +262,14 @@ impl Store {
         }
         let list = placeholders(todo.len());
         let sql = format!(
-            "SELECT l.borrower_id, l.dpd, l.bucket, l.next_due_date, \
+            "SELECT l.borrower_id AS borrower_id, l.dpd AS dpd, l.bucket AS bucket, l.next_due_date AS next_due_date, \
              CAST(COALESCE((SELECT i.principal_due + i.interest_due FROM installment i \
-               WHERE i.loan_id = l.id AND i.period = l.next_due_period), 0) AS BIGINT), \
-             l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance, \
-             l.principal_outstanding, l.principal, l.disbursement_date, l.times_delinquent, l.failed_debits, \
-             l.last_failed_debit_date, (SELECT MAX(p.value_date) FROM payment p WHERE p.loan_id = l.id) \
+               WHERE i.loan_id = l.id AND i.period = l.next_due_period), 0) AS BIGINT) AS next_due_amount, \
+             l.arrears_principal + l.arrears_interest + l.fees_balance + l.penalty_balance AS arrears, \
+             l.principal_outstanding AS principal_outstanding, l.principal AS principal, \
+             l.disbursement_date AS disbursement_date, l.times_delinquent AS times_delinquent, \
+             l.failed_debits AS failed_debits, l.last_failed_debit_date AS last_failed_debit_date, \
+             (SELECT MAX(p.value_date) FROM payment p WHERE p.loan_id = l.id) AS last_payment \
              FROM loan l WHERE l.status = 'active' AND l.disbursement_date <= ? AND l.borrower_id IN ({list})"
         );
         let sql = dialect(self.backend, &sql);
@@ -271,21 +279,22 @@ impl Store {
         }
         let mut loans: HashMap<i64, Vec<LoanPosition>> = HashMap::new();
         for row in query.fetch_all(&mut *tx).await? {
-            let borrower_id: i64 = row.try_get(0)?;
-            let disbursed: String = row.try_get(8)?;
+            let borrower_id: i64 = row.try_get("borrower_id")?;
+            let disbursed: String = row.try_get("disbursement_date")?;
             loans.entry(borrower_id).or_default().push(LoanPosition {
-                dpd: u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
-                bucket: row.try_get(2)?,
-                next_due_date: parse_opt_date(row.try_get(3)?)?,
-                next_due_amount: Fen::new(row.try_get(4)?),
-                arrears: Fen::new(row.try_get(5)?),
-                outstanding: Fen::new(row.try_get(6)?),
-                principal: Fen::new(row.try_get(7)?),
+                dpd: u32::try_from(row.try_get::<i64, _>("dpd")?).unwrap_or(0),
+                bucket: row.try_get("bucket")?,
+                next_due_date: parse_opt_date(row.try_get("next_due_date")?)?,
+                next_due_amount: Fen::new(row.try_get("next_due_amount")?),
+                arrears: Fen::new(row.try_get("arrears")?),
+                outstanding: Fen::new(row.try_get("principal_outstanding")?),
+                principal: Fen::new(row.try_get("principal")?),
                 disbursed: parse_date(&disbursed)?,
-                times_delinquent: u32::try_from(row.try_get::<i64, _>(9)?).unwrap_or(0),
-                failed_debits: u32::try_from(row.try_get::<i64, _>(10)?).unwrap_or(0),
-                last_failed_debit: parse_opt_date(row.try_get(11)?)?,
-                last_payment: parse_opt_date(row.try_get(12)?)?,
+                times_delinquent: u32::try_from(row.try_get::<i64, _>("times_delinquent")?)
+                    .unwrap_or(0),
+                failed_debits: u32::try_from(row.try_get::<i64, _>("failed_debits")?).unwrap_or(0),
+                last_failed_debit: parse_opt_date(row.try_get("last_failed_debit_date")?)?,
+                last_payment: parse_opt_date(row.try_get("last_payment")?)?,
             });
         }
         let (phones, zones, disputed) = borrower_details(&mut tx, self.backend, &todo).await?;
@@ -312,7 +321,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn plan_chunk(
         &self,
-        inputs: ChunkInputs,
+        mut inputs: ChunkInputs,
         date: NaiveDate,
         date_s: &str,
         strategy: &Strategy,
@@ -321,159 +330,46 @@ impl Store {
         policy: &SegmentPolicy,
         outcome: &mut PlanOutcome,
     ) -> Result<(), StoreError> {
-        let ChunkInputs {
-            todo,
-            cases,
-            recorded,
-            segments_before,
-            mut loans,
-            phones,
-            zones,
-            disputed,
-            contacts,
-            ledgers,
-            promises,
-        } = inputs;
+        // Taken out so each borrower's loans can be moved into the facts while the rest of
+        // the inputs are shared.
+        let mut loans = std::mem::take(&mut inputs.loans);
         let default_zone = guard.profile().default_time_zone();
-        let since =
-            guard.history_since(planned_instant(date, default_zone)) - chrono::TimeDelta::days(2);
-
-        let mut planned_rows = Vec::new();
-        let mut case_rows = Vec::new();
-        let mut event_rows = Vec::new();
-        let mut segment_rows: Vec<(i64, Segments)> = Vec::new();
-        for borrower_id in todo {
+        let planner = Planner {
+            inputs: &inputs,
+            date,
+            strategy,
+            guard,
+            pre_due_days,
+            policy,
+            default_zone,
+            since: guard.history_since(planned_instant(date, default_zone))
+                - chrono::TimeDelta::days(2),
+        };
+        let mut plan = ChunkPlan::default();
+        for &borrower_id in &inputs.todo {
             let lines = loans.remove(&borrower_id).unwrap_or_default();
-            let previous = cases.get(&borrower_id);
-            let ledger = ledgers.get(&borrower_id).map(Vec::as_slice).unwrap_or(&[]);
-            let (delay_reason, temperament) =
-                recorded.get(&borrower_id).copied().unwrap_or((None, None));
-            let (promises_kept, broken_promises) =
-                promises.get(&borrower_id).copied().unwrap_or((0, 0));
-            let facts = case_facts(
-                borrower_id,
-                date,
-                &lines,
-                previous,
-                BorrowerFacts {
-                    ledger,
-                    phones: phones.get(&borrower_id).map_or(0, |p| p.len() as u32),
-                    delay_reason,
-                    temperament,
-                    promises_kept,
-                    broken_promises,
-                },
-                policy,
-            );
-            let mut treatments = Vec::new();
-            let decision = strategy.evaluate(&facts, &mut treatments);
-            let pre_due =
-                facts.dpd == 0 && facts.days_to_next_due.is_some_and(|d| d <= pre_due_days);
-            let (record, events) = advance_case(previous, facts.dpd, pre_due, decision.stage, date);
-            let Some(record) = record else { continue };
-            outcome.borrowers += 1;
-            for event in &events {
-                event_rows.push((
-                    borrower_id,
-                    case_event_kind(event),
-                    case_event_detail(event),
-                ));
-            }
-            let segment = decision
-                .segment
-                .and_then(|idx| strategy.segment_names().nth(idx))
-                .map(str::to_string);
-            let arm = strategy
-                .arms()
-                .get(decision.arm)
-                .map(|a| a.name().to_string())
-                .unwrap_or_default();
-            if record.status == CaseStatus::Open {
-                let zone = zones.get(&borrower_id).copied().or(default_zone);
-                let at = planned_instant(date, zone);
-                // The ledger as of that instant: a borrower east of the profile's zone is
-                // planned earlier than contacts later that day.
-                let known: Vec<ContactEvent>;
-                let ledger = if ledger.iter().any(|event| event.at > at) {
-                    known = ledger
-                        .iter()
-                        .filter(|event| event.at <= at)
-                        .cloned()
-                        .collect();
-                    known.as_slice()
-                } else {
-                    ledger
-                };
-                let standing = BorrowerStanding {
-                    time_zone: zone,
-                    lost_contact: facts.contactability
-                        == recoup_core::case::Contactability::LostContact,
-                    registered_contacts: contacts.get(&borrower_id).cloned().unwrap_or_default(),
-                    flags: Flags {
-                        dispute: disputed.contains(&borrower_id),
-                        ..Flags::default()
-                    },
-                    ..BorrowerStanding::default()
-                };
-                let address = phones
-                    .get(&borrower_id)
-                    .and_then(|p| p.first().cloned())
-                    .unwrap_or_default();
-                let history = History {
-                    events: ledger,
-                    complete_since: Some(since),
-                };
-                for treatment in &treatments {
-                    let contact = Contact {
-                        borrower_id,
-                        address: &address,
-                        at,
-                        standing: &standing,
-                        history,
-                    };
-                    planned_rows.push(decide_treatment(guard, treatment, &contact, outcome));
-                }
-            }
-            let now = (
-                facts.quadrant.code().to_string(),
-                facts.contactability.code().to_string(),
-                segment.clone(),
-            );
-            if segments_before.get(&borrower_id) != Some(&now) {
-                segment_rows.push((borrower_id, now));
-            }
-            // The case's queue is that of today's most urgent treatment; its next action the
-            // earliest due date of what was planned (contacts the guard blocked still wait).
-            let open = record.status == CaseStatus::Open;
-            let most_urgent = treatments
-                .iter()
-                .min_by_key(|t| t.priority)
-                .filter(|_| open);
-            let work = CaseWork {
-                queue: most_urgent.map(|t| t.queue.to_string()),
-                next_action_on: treatments.iter().filter(|_| open).map(|t| t.due).min(),
-                open,
-                dpd: facts.dpd,
-                arrears: facts.total_arrears,
-            };
-            case_rows.push((
-                borrower_id,
-                record,
-                arm,
-                segment,
-                facts.quadrant.code(),
-                facts.contactability.code(),
-                work,
-            ));
+            planner.plan_borrower(borrower_id, &lines, &mut plan, outcome);
         }
+        self.write_chunk_plan(date_s, &plan).await
+    }
+
+    /// Writes a chunk's plan in one transaction: cases, case events, treatments and segment
+    /// changes.
+    async fn write_chunk_plan(&self, date_s: &str, plan: &ChunkPlan) -> Result<(), StoreError> {
+        let ChunkPlan {
+            planned_rows,
+            case_rows,
+            event_rows,
+            segment_rows,
+        } = plan;
         let mut tx = self.pool.begin().await?;
         write_plan(
             &mut tx,
             self.backend,
             date_s,
-            &case_rows,
-            &event_rows,
-            &planned_rows,
+            case_rows,
+            event_rows,
+            planned_rows,
         )
         .await?;
         insert_rows(
@@ -481,7 +377,7 @@ impl Store {
             self.backend,
             "segment_change (borrower_id, business_date, quadrant, contactability, segment)",
             "",
-            &segment_rows,
+            segment_rows,
             |query, (borrower_id, (quadrant, contactability, segment))| {
                 query
                     .bind(*borrower_id)
@@ -505,7 +401,7 @@ impl Store {
     ) -> Result<Vec<(String, Option<String>, String, i64)>, StoreError> {
         let sql = dialect(
             self.backend,
-            "SELECT decision, rule, channel, COUNT(*) FROM treatment WHERE business_date >= ? AND business_date <= ? \
+            "SELECT decision, rule, channel, COUNT(*) AS treatments FROM treatment WHERE business_date >= ? AND business_date <= ? \
              AND decision <> 'internal' GROUP BY decision, rule, channel ORDER BY decision DESC, COUNT(*) DESC, rule, channel",
         );
         let rows = sqlx::query(&sql)
@@ -516,10 +412,10 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok((
-                    row.try_get(0)?,
-                    row.try_get(1)?,
-                    row.try_get(2)?,
-                    row.try_get(3)?,
+                    row.try_get("decision")?,
+                    row.try_get("rule")?,
+                    row.try_get("channel")?,
+                    row.try_get("treatments")?,
                 ))
             })
             .collect()
@@ -536,20 +432,21 @@ impl Store {
             std::collections::BTreeMap::new();
         let sql = dialect(
             self.backend,
-            "SELECT arm, COUNT(*) FROM collection_case GROUP BY arm",
+            "SELECT arm, COUNT(*) AS cases FROM collection_case GROUP BY arm",
         );
         for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
-            let arm: String = row.try_get(0)?;
+            let arm: String = row.try_get("arm")?;
             arms.entry(arm.clone())
                 .or_insert_with(|| ArmResult {
                     arm,
                     ..ArmResult::default()
                 })
-                .cases = row.try_get(1)?;
+                .cases = row.try_get("cases")?;
         }
         let sql = dialect(
             self.backend,
-            "SELECT arm, decision, channel, COUNT(*), CAST(SUM(cost) AS BIGINT) FROM treatment \
+            "SELECT arm, decision, channel, COUNT(*) AS treatments, CAST(SUM(cost) AS BIGINT) AS cost \
+             FROM treatment \
              WHERE business_date >= ? AND business_date <= ? AND decision <> 'internal' \
              GROUP BY arm, decision, channel ORDER BY arm, channel",
         );
@@ -559,24 +456,26 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
         {
-            let arm: String = row.try_get(0)?;
-            let decision: String = row.try_get(1)?;
+            let arm: String = row.try_get("arm")?;
+            let decision: String = row.try_get("decision")?;
             let entry = arms.entry(arm.clone()).or_insert_with(|| ArmResult {
                 arm,
                 ..ArmResult::default()
             });
-            let count: i64 = row.try_get(3)?;
+            let count: i64 = row.try_get("treatments")?;
             if decision == "permitted" {
-                entry
-                    .contacts
-                    .push((row.try_get(2)?, count, Fen::new(row.try_get(4)?)));
+                entry.contacts.push((
+                    row.try_get("channel")?,
+                    count,
+                    Fen::new(row.try_get("cost")?),
+                ));
             } else {
                 entry.blocked += count;
             }
         }
         let sql = dialect(
             self.backend,
-            "SELECT c.arm, COUNT(*) FROM case_event e JOIN collection_case c ON c.borrower_id = e.borrower_id \
+            "SELECT c.arm AS arm, COUNT(*) AS cures FROM case_event e JOIN collection_case c ON c.borrower_id = e.borrower_id \
              WHERE e.kind = 'cured' AND e.business_date >= ? AND e.business_date <= ? GROUP BY c.arm",
         );
         for row in sqlx::query(&sql)
@@ -585,17 +484,17 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
         {
-            let arm: String = row.try_get(0)?;
+            let arm: String = row.try_get("arm")?;
             arms.entry(arm.clone())
                 .or_insert_with(|| ArmResult {
                     arm,
                     ..ArmResult::default()
                 })
-                .cures = row.try_get(1)?;
+                .cures = row.try_get("cures")?;
         }
         let sql = dialect(
             self.backend,
-            "SELECT c.arm, CAST(SUM(p.amount) AS BIGINT) FROM payment p JOIN loan l ON l.id = p.loan_id \
+            "SELECT c.arm AS arm, CAST(SUM(p.amount) AS BIGINT) AS recovered FROM payment p JOIN loan l ON l.id = p.loan_id \
              JOIN collection_case c ON c.borrower_id = l.borrower_id \
              WHERE p.value_date >= ? AND p.value_date <= ? GROUP BY c.arm",
         );
@@ -605,8 +504,8 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
         {
-            let arm: String = row.try_get(0)?;
-            let recovered: Option<i64> = row.try_get(1)?;
+            let arm: String = row.try_get("arm")?;
+            let recovered: Option<i64> = row.try_get("recovered")?;
             arms.entry(arm.clone())
                 .or_insert_with(|| ArmResult {
                     arm,
@@ -621,7 +520,8 @@ impl Store {
     pub async fn plan_for(&self, date: NaiveDate) -> Result<Vec<PlanLine>, StoreError> {
         let sql = dialect(
             self.backend,
-            "SELECT channel, queue, stage, decision, rule, COUNT(*) FROM treatment WHERE business_date = ? \
+            "SELECT channel, queue, stage, decision, rule, COUNT(*) AS treatments FROM treatment \
+             WHERE business_date = ? \
              GROUP BY channel, queue, stage, decision, rule ORDER BY decision, channel, queue, stage, rule",
         );
         let rows = sqlx::query(&sql)
@@ -631,15 +531,230 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(PlanLine {
-                    channel: row.try_get(0)?,
-                    queue: row.try_get(1)?,
-                    stage: row.try_get(2)?,
-                    decision: row.try_get(3)?,
-                    rule: row.try_get(4)?,
-                    treatments: row.try_get(5)?,
+                    channel: row.try_get("channel")?,
+                    queue: row.try_get("queue")?,
+                    stage: row.try_get("stage")?,
+                    decision: row.try_get("decision")?,
+                    rule: row.try_get("rule")?,
+                    treatments: row.try_get("treatments")?,
                 })
             })
             .collect()
+    }
+}
+
+/// The rows a chunk's plan writes.
+#[derive(Default)]
+struct ChunkPlan {
+    planned_rows: Vec<TreatmentRow>,
+    case_rows: Vec<CaseRow>,
+    event_rows: Vec<(i64, &'static str, String)>,
+    segment_rows: Vec<(i64, Segments)>,
+}
+
+/// What planning a chunk's borrowers shares: the chunk's inputs, the date and the rules.
+struct Planner<'a> {
+    inputs: &'a ChunkInputs,
+    date: NaiveDate,
+    strategy: &'a Strategy,
+    guard: &'a Guard,
+    pre_due_days: u32,
+    policy: &'a SegmentPolicy,
+    default_zone: Option<chrono_tz::Tz>,
+    /// From when the contact ledgers read are complete.
+    since: chrono::DateTime<chrono::Utc>,
+}
+
+impl Planner<'_> {
+    /// Plans one borrower: the case facts, the strategy's decision, the case's move, the
+    /// treatments (checked by the guard while the case is open) and the segment change.
+    fn plan_borrower(
+        &self,
+        borrower_id: i64,
+        lines: &[LoanPosition],
+        plan: &mut ChunkPlan,
+        outcome: &mut PlanOutcome,
+    ) {
+        let inputs = self.inputs;
+        let previous = inputs.cases.get(&borrower_id);
+        let ledger = inputs
+            .ledgers
+            .get(&borrower_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let facts = self.facts(borrower_id, lines, previous, ledger);
+        let mut treatments = Vec::new();
+        let decision = self.strategy.evaluate(&facts, &mut treatments);
+        let pre_due = facts.dpd == 0
+            && facts
+                .days_to_next_due
+                .is_some_and(|d| d <= self.pre_due_days);
+        let (record, events) =
+            advance_case(previous, facts.dpd, pre_due, decision.stage, self.date);
+        let Some(record) = record else { return };
+        outcome.borrowers += 1;
+        for event in &events {
+            plan.event_rows.push((
+                borrower_id,
+                case_event_kind(event),
+                case_event_detail(event),
+            ));
+        }
+        let segment = decision
+            .segment
+            .and_then(|idx| self.strategy.segment_names().nth(idx))
+            .map(str::to_string);
+        let arm = self
+            .strategy
+            .arms()
+            .get(decision.arm)
+            .map(|a| a.name().to_string())
+            .unwrap_or_default();
+        if record.status == CaseStatus::Open {
+            self.check_treatments(borrower_id, &facts, ledger, &treatments, plan, outcome);
+        }
+        let now = (
+            facts.quadrant.code().to_string(),
+            facts.contactability.code().to_string(),
+            segment.clone(),
+        );
+        if inputs.segments_before.get(&borrower_id) != Some(&now) {
+            plan.segment_rows.push((borrower_id, now));
+        }
+        let work = case_work(&record, &treatments, &facts);
+        plan.case_rows.push((
+            borrower_id,
+            record,
+            arm,
+            segment,
+            facts.quadrant.code(),
+            facts.contactability.code(),
+            work,
+        ));
+    }
+
+    /// The borrower's case facts from the book and what collectors recorded.
+    fn facts(
+        &self,
+        borrower_id: i64,
+        lines: &[LoanPosition],
+        previous: Option<&CaseRecord>,
+        ledger: &[ContactEvent],
+    ) -> CaseFacts {
+        let inputs = self.inputs;
+        let (delay_reason, temperament) = inputs
+            .recorded
+            .get(&borrower_id)
+            .copied()
+            .unwrap_or((None, None));
+        let (promises_kept, broken_promises) =
+            inputs.promises.get(&borrower_id).copied().unwrap_or((0, 0));
+        case_facts(
+            borrower_id,
+            self.date,
+            lines,
+            previous,
+            BorrowerFacts {
+                ledger,
+                phones: inputs
+                    .phones
+                    .get(&borrower_id)
+                    .map_or(0, |p| p.len() as u32),
+                delay_reason,
+                temperament,
+                promises_kept,
+                broken_promises,
+            },
+            self.policy,
+        )
+    }
+
+    /// Puts each of an open case's treatments to the guard at the planned instant in the
+    /// borrower's zone, and adds them to the plan with the decision.
+    fn check_treatments(
+        &self,
+        borrower_id: i64,
+        facts: &CaseFacts,
+        ledger: &[ContactEvent],
+        treatments: &[recoup_strategy::PlannedTreatment],
+        plan: &mut ChunkPlan,
+        outcome: &mut PlanOutcome,
+    ) {
+        let inputs = self.inputs;
+        let zone = inputs
+            .zones
+            .get(&borrower_id)
+            .copied()
+            .or(self.default_zone);
+        let at = planned_instant(self.date, zone);
+        // The ledger as of that instant: a borrower east of the profile's zone is
+        // planned earlier than contacts later that day.
+        let known: Vec<ContactEvent>;
+        let ledger = if ledger.iter().any(|event| event.at > at) {
+            known = ledger
+                .iter()
+                .filter(|event| event.at <= at)
+                .cloned()
+                .collect();
+            known.as_slice()
+        } else {
+            ledger
+        };
+        let standing = BorrowerStanding {
+            time_zone: zone,
+            lost_contact: facts.contactability == recoup_core::case::Contactability::LostContact,
+            registered_contacts: inputs
+                .contacts
+                .get(&borrower_id)
+                .cloned()
+                .unwrap_or_default(),
+            flags: Flags {
+                dispute: inputs.disputed.contains(&borrower_id),
+                ..Flags::default()
+            },
+            ..BorrowerStanding::default()
+        };
+        let address = inputs
+            .phones
+            .get(&borrower_id)
+            .and_then(|p| p.first().cloned())
+            .unwrap_or_default();
+        let history = History {
+            events: ledger,
+            complete_since: Some(self.since),
+        };
+        for treatment in treatments {
+            let contact = Contact {
+                borrower_id,
+                address: &address,
+                at,
+                standing: &standing,
+                history,
+            };
+            plan.planned_rows
+                .push(decide_treatment(self.guard, treatment, &contact, outcome));
+        }
+    }
+}
+
+/// The case's queue is that of today's most urgent treatment; its next action the earliest
+/// due date of what was planned (contacts the guard blocked still wait).
+fn case_work(
+    record: &CaseRecord,
+    treatments: &[recoup_strategy::PlannedTreatment],
+    facts: &CaseFacts,
+) -> CaseWork {
+    let open = record.status == CaseStatus::Open;
+    let most_urgent = treatments
+        .iter()
+        .min_by_key(|t| t.priority)
+        .filter(|_| open);
+    CaseWork {
+        queue: most_urgent.map(|t| t.queue.to_string()),
+        next_action_on: treatments.iter().filter(|_| open).map(|t| t.due).min(),
+        open,
+        dpd: facts.dpd,
+        arrears: facts.total_arrears,
     }
 }
 
@@ -654,10 +769,10 @@ fn planned_instant(date: NaiveDate, zone: Option<chrono_tz::Tz>) -> chrono::Date
 }
 
 fn case_from_row(row: &sqlx::any::AnyRow) -> Result<CaseRecord, StoreError> {
-    let status: String = row.try_get(1)?;
-    let stage: String = row.try_get(2)?;
-    let opened_on: String = row.try_get(3)?;
-    let stage_since: String = row.try_get(4)?;
+    let status: String = row.try_get("status")?;
+    let stage: String = row.try_get("stage")?;
+    let opened_on: String = row.try_get("opened_on")?;
+    let stage_since: String = row.try_get("stage_since")?;
     Ok(CaseRecord {
         status: if status == "open" {
             CaseStatus::Open
@@ -669,9 +784,9 @@ fn case_from_row(row: &sqlx::any::AnyRow) -> Result<CaseRecord, StoreError> {
             .map_err(|e| StoreError::Corrupt(format!("case stage: {e}")))?,
         opened_on: parse_date(&opened_on)?,
         stage_since: parse_date(&stage_since)?,
-        closed_on: parse_opt_date(row.try_get(5)?)?,
-        past_due: row.try_get::<i64, _>(6)? != 0,
-        times_opened: u32::try_from(row.try_get::<i64, _>(7)?).unwrap_or(1),
+        closed_on: parse_opt_date(row.try_get("closed_on")?)?,
+        past_due: row.try_get::<i64, _>("past_due")? != 0,
+        times_opened: u32::try_from(row.try_get::<i64, _>("times_opened")?).unwrap_or(1),
     })
 }
 
@@ -717,8 +832,8 @@ async fn borrower_details(
     let sql = "SELECT id, phones, time_zone, dispute FROM borrower WHERE id IN ({ids})";
     let (mut phones, mut zones, mut disputed) = BorrowerDetails::default();
     for row in rows_for_ids(tx, backend, sql, None, borrowers).await? {
-        let id: i64 = row.try_get(0)?;
-        let list: String = row.try_get(1)?;
+        let id: i64 = row.try_get("id")?;
+        let list: String = row.try_get("phones")?;
         phones.insert(
             id,
             list.split(';')
@@ -726,13 +841,13 @@ async fn borrower_details(
                 .map(str::to_string)
                 .collect(),
         );
-        if let Some(name) = row.try_get::<Option<String>, _>(2)? {
+        if let Some(name) = row.try_get::<Option<String>, _>("time_zone")? {
             let zone = name
                 .parse::<chrono_tz::Tz>()
                 .map_err(|_| StoreError::Corrupt(format!("borrower time zone `{name}`")))?;
             zones.insert(id, zone);
         }
-        if row.try_get::<i64, _>(3)? == 1 {
+        if row.try_get::<i64, _>("dispute")? == 1 {
             disputed.insert(id);
         }
     }
@@ -747,8 +862,8 @@ async fn registered_contacts(
     let sql = "SELECT borrower_id, seq FROM emergency_contact WHERE borrower_id IN ({ids}) ORDER BY borrower_id, seq";
     let mut out: HashMap<i64, Vec<u32>> = HashMap::new();
     for row in rows_for_ids(tx, backend, sql, None, borrowers).await? {
-        let seq: i64 = row.try_get(1)?;
-        out.entry(row.try_get(0)?)
+        let seq: i64 = row.try_get("seq")?;
+        out.entry(row.try_get("borrower_id")?)
             .or_default()
             .push(u32::try_from(seq).unwrap_or(0));
     }
@@ -761,14 +876,14 @@ async fn promise_counts(
     backend: crate::Backend,
     borrowers: &[i64],
 ) -> Result<HashMap<i64, (u32, u32)>, StoreError> {
-    let sql = "SELECT borrower_id, status, COUNT(*) FROM promise \
+    let sql = "SELECT borrower_id, status, COUNT(*) AS promises FROM promise \
                WHERE status IN ('kept', 'partly_kept', 'broken') AND borrower_id IN ({ids}) \
                GROUP BY borrower_id, status";
     let mut out: HashMap<i64, (u32, u32)> = HashMap::new();
     for row in rows_for_ids(tx, backend, sql, None, borrowers).await? {
-        let status: String = row.try_get(1)?;
-        let n = u32::try_from(row.try_get::<i64, _>(2)?).unwrap_or(u32::MAX);
-        let entry = out.entry(row.try_get(0)?).or_default();
+        let status: String = row.try_get("status")?;
+        let n = u32::try_from(row.try_get::<i64, _>("promises")?).unwrap_or(u32::MAX);
+        let entry = out.entry(row.try_get("borrower_id")?).or_default();
         // A partly kept promise still shows willingness: it counts as kept.
         if status == "broken" {
             entry.1 += n;
@@ -789,13 +904,13 @@ pub(crate) async fn contact_ledgers(
                WHERE at >= ? AND borrower_id IN ({ids}) ORDER BY borrower_id, at";
     let mut out: HashMap<i64, Vec<ContactEvent>> = HashMap::new();
     for row in rows_for_ids(tx, backend, sql, Some(since.to_rfc3339()), borrowers).await? {
-        let at: String = row.try_get(2)?;
-        let channel: String = row.try_get(3)?;
-        let party: String = row.try_get(4)?;
-        let result: String = row.try_get(6)?;
+        let at: String = row.try_get("at")?;
+        let channel: String = row.try_get("channel")?;
+        let party: String = row.try_get("party")?;
+        let result: String = row.try_get("result")?;
         let event = ContactEvent {
-            borrower_id: row.try_get(0)?,
-            loan_id: row.try_get(1)?,
+            borrower_id: row.try_get("borrower_id")?,
+            loan_id: row.try_get("loan_id")?,
             at: chrono::DateTime::parse_from_rfc3339(&at)
                 .map_err(|_| StoreError::Corrupt(format!("contact time `{at}`")))?
                 .with_timezone(&chrono::Utc),
@@ -809,13 +924,13 @@ pub(crate) async fn contact_ledgers(
                 None if party == "lawyer" => Party::Lawyer,
                 None => Party::Borrower,
             },
-            address: row.try_get(5)?,
+            address: row.try_get("address")?,
             result: match result.as_str() {
                 "connected" => ContactResult::Connected,
                 "failed" => ContactResult::Failed,
                 _ => ContactResult::Attempted,
             },
-            conversation: row.try_get::<i64, _>(7)? != 0,
+            conversation: row.try_get::<i64, _>("conversation")? != 0,
         };
         out.entry(event.borrower_id).or_default().push(event);
     }
