@@ -185,7 +185,7 @@ pub enum UserCommand {
     /// first line of standard input.
     Add(AddUser),
     /// Set a user's password (prompted twice, or the first line of standard input); ends
-    /// their sessions and clears a lockout — the way back in for a locked-out administrator.
+    /// their sessions and clears the sign-in throttle for the account.
     Password {
         username: String,
         /// Read the password from standard input (first line) instead of prompting.
@@ -195,7 +195,7 @@ pub enum UserCommand {
     /// Deactivate a user: sign-in refused, sessions ended; their open cases move at the next
     /// assignment run.
     Deactivate { username: String },
-    /// Reactivate a user (and clear a lockout).
+    /// Reactivate a user (and clear the sign-in throttle).
     Activate { username: String },
 }
 

@@ -66,7 +66,7 @@ pub const OUTBOUND_ENV: [(&str, &str); 11] = [
     ("RECOUP_DIALER_TOKEN", "dialer.token"),
 ];
 
-/// The `[server]` table: where `recoup serve` listens and how sessions and lockout behave.
+/// The `[server]` table: where `recoup serve` listens and how sessions and the sign-in throttle behave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
     /// `HOST:PORT`; `--listen` and `RECOUP_LISTEN` override it.

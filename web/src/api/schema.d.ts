@@ -958,13 +958,13 @@ export interface components {
         ChangeUserRequest: {
             /**
              * @description `false` deactivates (sign-in refused, sessions ended, cases move at the next assignment
-             *     run); `true` reactivates and clears a lockout.
+             *     run); `true` reactivates and clears the sign-in throttle.
              */
             active?: boolean | null;
             display_name?: string | null;
             /**
-             * @description A new password (same rules as on creation); ends the user's sessions and clears a
-             *     lockout.
+             * @description A new password (same rules as on creation); ends the user's sessions and clears the
+             *     sign-in throttle.
              */
             password?: string | null;
             /** @description Blank clears it. */

@@ -112,11 +112,11 @@ pub async fn create_user(
 #[serde(deny_unknown_fields)]
 pub struct ChangeUserRequest {
     /// `false` deactivates (sign-in refused, sessions ended, cases move at the next assignment
-    /// run); `true` reactivates and clears a lockout.
+    /// run); `true` reactivates and clears the sign-in throttle.
     #[serde(default)]
     pub active: Option<bool>,
-    /// A new password (same rules as on creation); ends the user's sessions and clears a
-    /// lockout.
+    /// A new password (same rules as on creation); ends the user's sessions and clears the
+    /// sign-in throttle.
     #[serde(default)]
     pub password: Option<String>,
     #[serde(default)]

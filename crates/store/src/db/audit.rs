@@ -1,5 +1,5 @@
 //! The audit trail: an append-only, hash-chained log of who did what — sign-ins, failed
-//! sign-ins, lockouts, users created, and later reveals of personal data and case changes.
+//! sign-ins, throttled sign-ins, users created, and later reveals of personal data and case changes.
 //!
 //! Each row's `hash` is SHA-256 over the previous row's hash and a canonical encoding of the
 //! row (see [`chain_hash`]), so altering, removing or reordering any row breaks every link after

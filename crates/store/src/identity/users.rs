@@ -492,7 +492,7 @@ impl Store {
 
     /// Changes user `username` as `actor` and audits it (`user_changed`) in the same
     /// transaction. Deactivating or setting a password ends the user's sessions; reactivating
-    /// or setting a password also clears a lockout. Returns `None` when there is no such user.
+    /// or setting a password also clears the sign-in throttle. Returns `None` when there is no such user.
     /// Administrators cannot deactivate themselves (so one always remains), a
     /// [`StoreError::Invalid`] on `active`.
     pub async fn change_user(
