@@ -1065,7 +1065,7 @@ async fn load_original(
 ) -> Result<Vec<InstallmentState>, StoreError> {
     let sql = dialect(
         backend,
-        "SELECT request_id, period, due_date, principal_due, interest_due, principal_paid, \
+        "SELECT request_id AS loan_id, period, due_date, principal_due, interest_due, principal_paid, \
          interest_paid, paid_off_on FROM plan_original_installment WHERE request_id = ? ORDER BY period",
     )
     .into_owned();
