@@ -157,8 +157,15 @@ test("as admin a user is created on the admin page", async ({ page }) => {
   const row = page.getByTestId("users-table").locator("tr", { has: actions });
   // A new password: a weak one is refused next to the field, a good one is saved.
   await actions.getByTestId("user-set-password").click();
+  // Wait for the dialog's opening motion to end: on a loaded machine a click on its button
+  // while it still zooms in can be lost.
+  await expect(page.locator(".ant-modal.ant-zoom-enter, .ant-modal.ant-zoom-appear")).toHaveCount(0);
   await page.getByTestId("user-new-password").fill("short");
+  const refused = page.waitForResponse(
+    (response) => response.url().includes(`/api/v1/users/${username}`) && response.request().method() === "PATCH",
+  );
   await page.getByTestId("user-password-submit").click();
+  expect((await refused).status()).toBe(422);
   const newPasswordItem = page.locator(".ant-form-item").filter({ has: page.getByTestId("user-new-password") });
   await expect(newPasswordItem.locator(".ant-form-item-explain-error")).toContainText("密码不符合要求");
   await page.getByTestId("user-new-password").fill("another-long-passphrase-43");
